@@ -1,0 +1,190 @@
+"""The engine: one loop, shared by `ask` and the REPL, that turns a request into a Turn.
+
+`run_turn` sends the request, decodes the stream into events, folds each into the
+`Turn` and fans it out to the sinks (a renderer, the history recorder), which never
+talk to each other. Whatever happens — a finish, an error, Ctrl-C, a closed pipe — every
+sink's `end` is called with the turn's final status before the exception propagates.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from r1cli.errors import NetworkError, ProviderFailed, R1Error
+from r1cli.events import ContentDelta, Event, ReasoningDelta
+from r1cli.messages import Conversation, Turn, TurnStatus
+from r1cli.options import Sampling
+from r1cli.providers.base import StreamParser
+from r1cli.providers.dialects import build_request, make_parser
+from r1cli.providers.registry import ProviderSpec
+from r1cli.sink import TurnSink
+from r1cli.sse import SSEDecoder, SSEOverflow
+from r1cli.transport import (
+    NetworkPolicy,
+    StreamResponse,
+    Target,
+    describe_body,
+    open_stream,
+)
+
+
+class Interrupted(BaseException):
+    """The turn was stopped from outside: SIGTERM, or the output pipe closed.
+
+    A BaseException, like KeyboardInterrupt, so no `except Exception` swallows it.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRequest:
+    spec: ProviderSpec
+    model: str
+    conversation: Conversation
+    sampling: Sampling
+    key: str | None
+    policy: NetworkPolicy
+    # Keep-alive comments reset the idle timeout forever; this bounds the wait for
+    # the first token (DeepSeek queues requests for up to 10 minutes).
+    first_token_timeout: float = 600.0
+    key_hint: str | None = None
+
+
+def run_turn(
+    request: TurnRequest,
+    sinks: Sequence[TurnSink],
+    *,
+    notify: Callable[[str], None] | None = None,
+    debug: Callable[[str], None] | None = None,
+) -> Turn:
+    """Stream one answer into a Turn, fanning events out to `sinks`."""
+    turn = Turn(
+        model=request.model,
+        provider=request.spec.name,
+        conversation_id=request.conversation.id,
+    )
+    for sink in sinks:
+        sink.begin(turn)
+    try:
+        for event in stream_events(request, notify=notify, debug=debug):
+            turn.apply(event)
+            for sink in sinks:
+                sink.on_event(event, turn)
+        if turn.finish_reason is None:
+            raise NetworkError(
+                f"the stream from {request.spec.host} ended without a finish signal; "
+                "the answer may be incomplete",
+                hint="try again",
+            )
+        turn.end(_final_status(turn))
+    except BaseException as exc:
+        if turn.status == "streaming":
+            turn.end(*_status_for(exc))
+        raise
+    finally:
+        _end_sinks(sinks, turn)
+    return turn
+
+
+def _final_status(turn: Turn) -> TurnStatus:
+    return "length" if turn.finish_reason == "length" else "complete"
+
+
+def _status_for(exc: BaseException) -> tuple[TurnStatus, str | None]:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", "interrupted by Ctrl-C"
+    if isinstance(exc, Interrupted):
+        return "interrupted", exc.reason
+    if isinstance(exc, BrokenPipeError):
+        return "interrupted", "output closed"
+    if isinstance(exc, R1Error):
+        return "error", exc.message
+    return "error", f"internal error: {type(exc).__name__}"
+
+
+def _end_sinks(sinks: Sequence[TurnSink], turn: Turn) -> None:
+    """Call every sink's end, even if one fails (a closed stdout must not stop the
+    history store from saving the partial answer)."""
+    failure: BaseException | None = None
+    for sink in reversed(sinks):
+        try:
+            sink.end(turn)
+        except (BrokenPipeError, OSError) as exc:
+            failure = failure or exc
+    if failure is not None and turn.status != "interrupted":
+        raise failure
+
+
+def stream_events(
+    request: TurnRequest,
+    *,
+    notify: Callable[[str], None] | None = None,
+    debug: Callable[[str], None] | None = None,
+) -> Iterator[Event]:
+    """The provider's answer as events; raises R1Error subclasses on failure."""
+    http = build_request(
+        request.spec, request.model, request.conversation, request.sampling, request.key
+    )
+    parser = make_parser(request.spec, request.model)
+    target = Target(request.spec.name, request.key_hint)
+    with open_stream(
+        http, target, request.policy, notify=notify, debug=debug
+    ) as response:
+        if _is_json(response.content_type):
+            yield from parser.parse_body(_json_body(response))
+            return
+        if "html" in response.content_type:
+            detail = describe_body(response.read_bounded(), response.content_type)
+            raise ProviderFailed(f"unexpected response from {response.host}: {detail}")
+        yield from _sse_events(response, parser, request.first_token_timeout)
+
+
+def _sse_events(
+    response: StreamResponse, parser: StreamParser, first_token_timeout: float
+) -> Iterator[Event]:
+    decoder = SSEDecoder()
+    deadline = time.monotonic() + first_token_timeout
+    answered = False
+    try:
+        for chunk in response.iter_bytes():
+            for sse in decoder.feed(chunk):
+                for event in parser.feed(sse):
+                    answered = answered or isinstance(
+                        event, (ContentDelta, ReasoningDelta)
+                    )
+                    yield event
+                if parser.done:
+                    return
+            if not answered and time.monotonic() > deadline:
+                raise NetworkError(
+                    f"no answer from {response.host} after {first_token_timeout:.0f} s "
+                    "(the server only sent keep-alives)",
+                    hint="the provider may be overloaded; try again later",
+                )
+        for sse in decoder.close():
+            yield from parser.feed(sse, at_eof=True)
+        yield from parser.finish()
+    except SSEOverflow:
+        raise ProviderFailed(
+            f"malformed stream from {response.host}: a line too long"
+        ) from None
+
+
+def _is_json(content_type: str) -> bool:
+    return "json" in content_type and "event-stream" not in content_type
+
+
+def _json_body(response: StreamResponse) -> object:
+    raw = response.read_bounded()
+    try:
+        return json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
+        raise ProviderFailed(
+            f"unexpected response from {response.host}: {describe_body(raw, '')}"
+        ) from None

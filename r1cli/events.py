@@ -1,0 +1,53 @@
+"""The closed vocabulary of stream events shared by providers, the engine and sinks.
+
+Providers turn wire JSON into these; renderers and the history store only ever see
+these. Events carry plain text and numbers, never provider dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (shown apart from the answer)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDelta:
+    """A piece of the answer."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningSignature:
+    """An opaque reasoning signature (Anthropic thinking): kept, never shown."""
+
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token accounting. Later Usage events replace earlier ones (counts are totals)."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+    cost: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """The provider's finish signal, normalised: stop, length, content_filter, ..."""
+
+    reason: str
+    native: str | None = None
+
+
+Event = Union[ReasoningDelta, ContentDelta, ReasoningSignature, Usage, Finish]  # noqa: UP007

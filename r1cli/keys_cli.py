@@ -1,0 +1,95 @@
+"""`r1 keys set|list|rm`: manage the keys file without ever showing a key."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from r1cli.errors import R1Error, UsageError
+from r1cli.keys import (
+    ENV_API_KEY,
+    check_permissions,
+    mask,
+    read_keys,
+    validate_key_text,
+    write_keys,
+)
+from r1cli.paths import resolve_paths
+from r1cli.providers.registry import BUILTIN, provider_names
+
+keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+def _fail(exc: R1Error) -> None:
+    sys.stderr.write(f"error: {exc.message}\n")
+    if exc.hint:
+        sys.stderr.write(f"hint: {exc.hint}\n")
+    raise typer.Exit(int(exc.exit_code))
+
+
+def _read_secret(provider: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"API key for {provider} (input hidden): ")
+    return sys.stdin.readline()
+
+
+@keys_app.command("set")
+def set_key(
+    provider: Annotated[str, typer.Argument(help="Provider name, e.g. openrouter.")],
+) -> None:
+    """Store a key for PROVIDER (read from stdin, or a hidden prompt)."""
+    try:
+        key = validate_key_text(_read_secret(provider))
+        path = resolve_paths().keys_file
+        keys = read_keys(path)
+        keys[provider] = key
+        write_keys(path, keys)
+    except R1Error as exc:
+        _fail(exc)
+    sys.stderr.write(f"saved key for {provider} ({mask(key)}) in {path}\n")
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """Show which providers have a key, and where it comes from (masked)."""
+    try:
+        path = resolve_paths().keys_file
+        stored = read_keys(path)
+    except R1Error as exc:
+        _fail(exc)
+    warning = check_permissions(path)
+    if warning:
+        sys.stderr.write(f"warning: {warning}\n")
+    names = sorted(set(provider_names()) | set(stored))
+    for name in names:
+        spec = BUILTIN.get(name)
+        sources: list[str] = []
+        for variable in (ENV_API_KEY, spec.key_env if spec else None):
+            if variable and os.environ.get(variable):
+                sources.append(f"env:{variable} {mask(os.environ[variable])}")
+        if name in stored:
+            sources.append(f"file {mask(stored[name])}")
+        if sources:
+            typer.echo(f"{name}\t" + ", ".join(sources))
+
+
+@keys_app.command("rm")
+def remove_key(
+    provider: Annotated[str, typer.Argument(help="Provider name.")],
+) -> None:
+    """Remove the stored key for PROVIDER."""
+    try:
+        path = resolve_paths().keys_file
+        keys = read_keys(path)
+        if provider not in keys:
+            raise UsageError(f"no stored key for {provider}")
+        del keys[provider]
+        write_keys(path, keys)
+    except R1Error as exc:
+        _fail(exc)
+    sys.stderr.write(f"removed the key for {provider}\n")

@@ -1,0 +1,125 @@
+"""Messages, conversations and the Turn that one streamed answer folds into.
+
+Pure value types: no I/O, no third-party imports. Reasoning is always kept apart from
+content, and is never part of what gets sent back to a model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from r1cli.events import (
+    ContentDelta,
+    Event,
+    Finish,
+    ReasoningDelta,
+    ReasoningSignature,
+    Usage,
+)
+
+Role = Literal["system", "user", "assistant"]
+TurnStatus = Literal["streaming", "complete", "interrupted", "error", "length"]
+
+# What the model is told when an earlier answer of its own was cut off, so that it does
+# not take a half sentence for a finished thought.
+INTERRUPTED_MARKER = "\n\n[answer interrupted]"
+
+
+@dataclass(slots=True)
+class Message:
+    """One message as sent to a model: role and content only."""
+
+    role: Role
+    content: str
+
+
+@dataclass(slots=True)
+class Turn:
+    """One assistant answer as it streams in, and once it has ended.
+
+    The engine folds events in with `apply`; sinks read the running text. Text is kept
+    as a list of pieces joined on demand so that folding stays linear in the answer.
+    """
+
+    model: str
+    provider: str
+    status: TurnStatus = "streaming"
+    finish_reason: str | None = None
+    native_finish_reason: str | None = None
+    usage: Usage | None = None
+    signature: str | None = None
+    error: str | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    first_content_at: float | None = None
+    ended_at: float | None = None
+    conversation_id: str | None = None
+    _content: list[str] = field(default_factory=list)
+    _reasoning: list[str] = field(default_factory=list)
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the turn."""
+        if isinstance(event, (ContentDelta, ReasoningDelta)):
+            now = time.monotonic()
+            if self.first_token_at is None:
+                self.first_token_at = now
+            if isinstance(event, ContentDelta):
+                if self.first_content_at is None:
+                    self.first_content_at = now
+                self._content.append(event.text)
+            else:
+                self._reasoning.append(event.text)
+        elif isinstance(event, Usage):
+            self.usage = event
+        elif isinstance(event, Finish):
+            # A finish reason, once seen, is never reset by a later chunk.
+            if self.finish_reason is None:
+                self.finish_reason = event.reason
+                self.native_finish_reason = event.native
+        elif isinstance(event, ReasoningSignature):
+            self.signature = event.signature
+
+    @property
+    def content(self) -> str:
+        if len(self._content) > 1:
+            self._content[:] = ["".join(self._content)]
+        return self._content[0] if self._content else ""
+
+    @property
+    def reasoning(self) -> str:
+        if len(self._reasoning) > 1:
+            self._reasoning[:] = ["".join(self._reasoning)]
+        return self._reasoning[0] if self._reasoning else ""
+
+    def end(self, status: TurnStatus, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        self.ended_at = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return (self.ended_at or time.monotonic()) - self.started_at
+
+    @property
+    def thinking_seconds(self) -> float:
+        """Seconds spent reasoning: from the request to the first answer token."""
+        end = self.first_content_at or self.ended_at or time.monotonic()
+        return end - self.started_at
+
+    def as_message(self) -> Message:
+        """The answer as it goes back to the model: content only, marked if cut off."""
+        text = self.content
+        if self.status in ("interrupted", "error"):
+            text += INTERRUPTED_MARKER
+        return Message("assistant", text)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """The messages sent to the model, oldest first; the system prompt is apart."""
+
+    messages: list[Message] = field(default_factory=list)
+    system: str | None = None
+    id: str | None = None

@@ -1,0 +1,75 @@
+"""Builds the prompt from arguments, piped stdin and attached files.
+
+`cat file | r1 "summarise"` gives the argument, a blank line, then stdin fenced as a
+block; stdin alone is the prompt. Bytes that are not valid text are a usage error,
+never silently mangled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from r1cli.errors import UsageError
+
+MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
+
+
+def fence(text: str, label: str = "") -> str:
+    """`text` in a fenced block whose fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+    ticks = "`" * (longest + 1)
+    body = text if text.endswith("\n") else text + "\n"
+    return f"{ticks}{label}\n{body}{ticks}"
+
+
+def decode_stdin(data: bytes, encoding: str = "utf-8") -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"stdin is not valid {encoding} (byte {exc.start}: {data[exc.start : exc.start + 1]!r})",
+            hint="pass --stdin-encoding ENCODING (e.g. latin-1), or convert it with iconv",
+        ) from None
+    except LookupError:
+        raise UsageError(f"unknown encoding {encoding!r}") from None
+    return text.removeprefix("\ufeff")
+
+
+def read_attachment(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise UsageError(f"{path} is larger than {MAX_ATTACHMENT_BYTES // 1024} KiB")
+    if b"\x00" in data:
+        raise UsageError(f"{path} looks like a binary file; only text can be attached")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not valid UTF-8 text") from None
+
+
+def build_prompt(
+    words: Sequence[str],
+    stdin_text: str | None,
+    files: Sequence[Path] = (),
+) -> str:
+    """The user message: arguments, then attached files, then stdin, each fenced."""
+    parts: list[str] = []
+    argument = " ".join(words).strip()
+    if argument:
+        parts.append(argument)
+    for path in files:
+        parts.append(f"{path.name}:\n{fence(read_attachment(path))}")
+    piped = (stdin_text or "").strip("\n")
+    if piped.strip():
+        parts.append(fence(piped) if parts else piped)
+    if not parts:
+        raise UsageError(
+            "no prompt: give one as an argument or pipe it on stdin",
+            hint='r1 "why is the sky blue?"   or   echo "question" | r1',
+        )
+    return "\n\n".join(parts)

@@ -1,0 +1,194 @@
+"""The Anthropic Messages dialect: Anthropic itself and ModelsLab's compatible endpoint.
+
+Thinking arrives in `thinking` content blocks (`thinking_delta`), the answer in `text`
+blocks, and usage as `message_start` totals followed by cumulative `message_delta`
+counts (replace, never add). The stream ends with `message_stop`; there is no `[DONE]`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from r1cli.errors import ProviderFailed
+from r1cli.events import (
+    ContentDelta,
+    Event,
+    Finish,
+    ReasoningDelta,
+    ReasoningSignature,
+    Usage,
+)
+from r1cli.messages import Conversation
+from r1cli.options import Sampling
+from r1cli.providers.base import HttpRequest, raise_stream_error
+from r1cli.providers.registry import ProviderSpec
+from r1cli.sse import SSEEvent
+
+ANTHROPIC_VERSION = "2023-06-01"
+# The Messages API requires max_tokens; R1 spends much of it thinking.
+DEFAULT_MAX_TOKENS = 16384
+_STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "refusal": "content_filter",
+}
+
+
+def build_request(
+    spec: ProviderSpec,
+    model: str,
+    conversation: Conversation,
+    sampling: Sampling,
+    key: str | None,
+) -> HttpRequest:
+    """The POST to `{base_url}/messages` for one streamed answer."""
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": sampling.max_tokens or DEFAULT_MAX_TOKENS,
+        "messages": [
+            {"role": m.role, "content": m.content} for m in conversation.messages
+        ],
+        "stream": True,
+    }
+    if conversation.system:
+        body["system"] = conversation.system
+    for name in ("temperature", "top_p", "top_k"):
+        value = getattr(sampling, name)
+        if value is not None:
+            body[name] = value
+    if sampling.stop:
+        body["stop_sequences"] = list(sampling.stop)
+    if sampling.reasoning_max_tokens is not None:
+        body["thinking"] = {
+            "type": "enabled",
+            "budget_tokens": sampling.reasoning_max_tokens,
+        }
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream",
+        "anthropic-version": ANTHROPIC_VERSION,
+    }
+    if key:
+        headers["x-api-key"] = key
+    headers.update(spec.headers)
+    body.update(sampling.extra)
+    secrets = (key,) if key else ()
+    return HttpRequest(f"{spec.base_url}/messages", headers, body, secrets)
+
+
+class MessagesParser:
+    """Folds Anthropic stream events into r1cli events."""
+
+    def __init__(self, spec: ProviderSpec, model: str) -> None:
+        self.done = False
+        self._host = spec.host
+        self._source = f"{spec.name} ({spec.host})"
+        self._input_tokens: int | None = None
+        self._cached: int | None = None
+        self._signature = ""
+        self._finished = False
+
+    def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterator[Event]:
+        if self.done:
+            return
+        try:
+            data = json.loads(sse.data)
+        except ValueError:
+            if at_eof:
+                return
+            raise ProviderFailed(
+                f"malformed stream data from {self._host}: {sse.data[:120]!r}"
+            ) from None
+        if not isinstance(data, dict):
+            return
+        kind = data.get("type", sse.event)
+        if kind == "error" or sse.event == "error":
+            raise_stream_error(data, self._source, "the provider reported an error")
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is not None:
+            yield from handler(data)
+
+    def _on_message_start(self, data: dict[str, Any]) -> Iterator[Event]:
+        message = data.get("message")
+        usage = message.get("usage") if isinstance(message, dict) else None
+        if isinstance(usage, dict):
+            self._input_tokens = _int(usage.get("input_tokens"))
+            self._cached = _int(usage.get("cache_read_input_tokens"))
+            yield self._usage(usage)
+
+    def _on_content_block_start(self, data: dict[str, Any]) -> Iterator[Event]:
+        block = data.get("content_block")
+        if isinstance(block, dict) and block.get("type") == "redacted_thinking":
+            yield ReasoningDelta("[REDACTED]")
+
+    def _on_content_block_delta(self, data: dict[str, Any]) -> Iterator[Event]:
+        delta = data.get("delta")
+        if not isinstance(delta, dict):
+            return
+        kind = delta.get("type")
+        if kind == "thinking_delta" and delta.get("thinking"):
+            yield ReasoningDelta(str(delta["thinking"]))
+        elif kind == "text_delta" and delta.get("text"):
+            yield ContentDelta(str(delta["text"]))
+        elif kind == "signature_delta" and delta.get("signature"):
+            # Some servers split a signature over several deltas; keep the whole.
+            self._signature += str(delta["signature"])
+            yield ReasoningSignature(self._signature)
+
+    def _on_content_block_stop(self, data: dict[str, Any]) -> Iterator[Event]:
+        # A new thinking block starts a new signature.
+        self._signature = ""
+        yield from ()
+
+    def _on_message_delta(self, data: dict[str, Any]) -> Iterator[Event]:
+        usage = data.get("usage")
+        if isinstance(usage, dict):
+            yield self._usage(usage)
+        delta = data.get("delta")
+        reason = delta.get("stop_reason") if isinstance(delta, dict) else None
+        if isinstance(reason, str) and reason and not self._finished:
+            self._finished = True
+            yield Finish(_STOP_REASONS.get(reason, reason), reason)
+
+    def _on_message_stop(self, data: dict[str, Any]) -> Iterator[Event]:
+        self.done = True
+        if not self._finished:  # message_stop is a finish signal of its own
+            self._finished = True
+            yield Finish("stop", None)
+
+    def _usage(self, usage: dict[str, Any]) -> Usage:
+        # message_delta counts are cumulative totals: each Usage replaces the last.
+        return Usage(
+            prompt_tokens=_int(usage.get("input_tokens")) or self._input_tokens,
+            completion_tokens=_int(usage.get("output_tokens")),
+            cached_tokens=_int(usage.get("cache_read_input_tokens")) or self._cached,
+        )
+
+    def finish(self) -> Iterator[Event]:
+        yield from ()
+
+    def parse_body(self, body: Any) -> Iterator[Event]:
+        if not isinstance(body, dict) or body.get("type") != "message":
+            raise_stream_error(
+                body,
+                self._source,
+                f"unexpected JSON response: {body!r:.120}",
+                in_stream=False,
+            )
+        for block in body.get("content") or []:
+            if isinstance(block, dict) and block.get("type") == "thinking":
+                yield ReasoningDelta(str(block.get("thinking", "")))
+            elif isinstance(block, dict) and block.get("type") == "text":
+                yield ContentDelta(str(block.get("text", "")))
+        if isinstance(body.get("usage"), dict):
+            yield self._usage(body["usage"])
+        reason = body.get("stop_reason") or "end_turn"
+        yield Finish(_STOP_REASONS.get(reason, reason), reason)
+        self.done = True
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,270 @@
+"""The chat-completions dialect: OpenRouter, DeepSeek, ModelsLab, vLLM, llama.cpp,
+Ollama, LM Studio and any other OpenAI-compatible server.
+
+Reasoning is read from exactly one field per delta — `reasoning_details` text parts,
+else `reasoning`, else `reasoning_content` — because OpenRouter sends R1's reasoning in
+the first two at once. Inline `<think>` tags are split out only when the provider is
+configured for it and no structured reasoning field has appeared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from r1cli.errors import ProviderFailed
+from r1cli.events import (
+    ContentDelta,
+    Event,
+    Finish,
+    ReasoningDelta,
+    ReasoningSignature,
+    Usage,
+)
+from r1cli.messages import Conversation
+from r1cli.options import Sampling
+from r1cli.providers.base import HttpRequest, raise_stream_error
+from r1cli.providers.registry import ProviderSpec
+from r1cli.providers.think_tags import ThinkTagSplitter
+from r1cli.sse import SSEEvent
+
+REDACTED_MARKER = "[REDACTED]"
+_R1_FAMILY = ("r1", "reasoner", "think", "qwq")
+
+
+def build_request(
+    spec: ProviderSpec,
+    model: str,
+    conversation: Conversation,
+    sampling: Sampling,
+    key: str | None,
+) -> HttpRequest:
+    """The POST to `{base_url}/chat/completions` for one streamed answer."""
+    messages: list[dict[str, str]] = []
+    if conversation.system:
+        messages.append({"role": "system", "content": conversation.system})
+    messages += [{"role": m.role, "content": m.content} for m in conversation.messages]
+    body: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+    body.update(sampling.number_params())
+    if sampling.stop:
+        body["stop"] = list(sampling.stop)
+    if sampling.json_mode:
+        body["response_format"] = {"type": "json_object"}
+    body.update(_reasoning_params(spec, sampling))
+    if spec.usage_param == "openrouter":
+        body["usage"] = {"include": True}
+    elif spec.usage_param == "stream_options":
+        body["stream_options"] = {"include_usage": True}
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    secrets: tuple[str, ...] = ()
+    if key:
+        secrets = (key,)
+        if spec.auth in ("bearer", "modelslab", "none"):
+            headers["Authorization"] = f"Bearer {key}"
+        elif spec.auth == "x-api-key":
+            headers["x-api-key"] = key
+        if spec.auth == "modelslab":
+            # ModelsLab's API page documents the key and model_id in the JSON body;
+            # its newer docs say Bearer. Both go to the same host, so send both.
+            body["key"] = key
+            body["model_id"] = model
+    headers.update(spec.headers)
+    body.update(sampling.extra)
+    return HttpRequest(f"{spec.base_url}/chat/completions", headers, body, secrets)
+
+
+def _reasoning_params(spec: ProviderSpec, sampling: Sampling) -> dict[str, Any]:
+    if spec.reasoning_param == "openrouter":
+        reasoning: dict[str, Any] = {}
+        if sampling.effort:
+            reasoning["effort"] = sampling.effort
+        elif sampling.reasoning_max_tokens is not None:
+            reasoning["max_tokens"] = sampling.reasoning_max_tokens
+        if sampling.exclude_reasoning:
+            reasoning["exclude"] = True
+        return {"reasoning": reasoning} if reasoning else {}
+    if spec.reasoning_param == "effort" and sampling.effort:
+        return {"reasoning_effort": sampling.effort}
+    return {}
+
+
+def is_r1_family(model: str) -> bool:
+    """Models whose chat template forces `<think>`, so the opening tag may be missing."""
+    name = model.lower()
+    return any(marker in name for marker in _R1_FAMILY)
+
+
+class ChatCompletionsParser:
+    """Folds `chat.completion.chunk` events into r1cli events."""
+
+    def __init__(self, spec: ProviderSpec, model: str) -> None:
+        self.done = False
+        self._host = spec.host
+        self._source = f"{spec.name} ({spec.host})"
+        self._structured_reasoning = False
+        self._splitter = (
+            ThinkTagSplitter(assume_thinking=is_r1_family(model))
+            if spec.think_tags
+            else None
+        )
+        self._finish: str | None = None
+
+    def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterator[Event]:
+        if self.done:
+            return
+        if sse.event == "error":
+            raise_stream_error(_loads_or_text(sse.data), self._source, sse.data)
+        for payload in self._payloads(sse, at_eof):
+            yield from self._chunk(payload)
+
+    def _payloads(self, sse: SSEEvent, at_eof: bool) -> Iterator[Any]:
+        try:
+            yield self._decode(sse.data)
+            return
+        except ValueError:
+            if len(sse.lines) < 2:
+                if at_eof:  # half a JSON line at EOF: a truncated stream, not garbage
+                    return
+                raise ProviderFailed(
+                    f"malformed stream data from {self._host}: {sse.data[:120]!r}"
+                ) from None
+        # Servers that put no blank line between events send several payloads as one
+        # multi-line event; take each line on its own.
+        for line in sse.lines:
+            try:
+                yield self._decode(line)
+            except ValueError:
+                if not at_eof:
+                    raise ProviderFailed(
+                        f"malformed stream data from {self._host}: {line[:120]!r}"
+                    ) from None
+
+    def _decode(self, data: str) -> Any:
+        if data.strip() == "[DONE]":
+            return "[DONE]"
+        return json.loads(data)
+
+    def _chunk(self, chunk: Any) -> Iterator[Event]:
+        if chunk == "[DONE]":
+            self.done = True
+            yield from self.finish()
+            if self._finish is None:  # [DONE] is a finish signal of its own
+                self._finish = "stop"
+                yield Finish("stop", None)
+            return
+        if not isinstance(chunk, dict):
+            return
+        if chunk.get("error") or chunk.get("status") == "error":
+            yield from self.finish()
+            raise_stream_error(chunk, self._source, "the provider reported an error")
+        choices = chunk.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+            yield from self._choice(choices[0])
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            yield parse_usage(usage)
+
+    def _choice(self, choice: dict[str, Any]) -> Iterator[Event]:
+        delta = choice.get("delta") or choice.get("message") or {}
+        if isinstance(delta, dict):
+            yield from self._reasoning(delta)
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                yield from self._content(content)
+        reason = choice.get("finish_reason")
+        if reason == "error":
+            raise_stream_error(choice, self._source, "the provider ended the stream")
+        if isinstance(reason, str) and reason and self._finish is None:
+            self._finish = reason
+            yield from self._flush_splitter(reason)
+            yield Finish(normalise_finish(reason), reason)
+
+    def _reasoning(self, delta: dict[str, Any]) -> Iterator[Event]:
+        events = list(_reasoning_events(delta))
+        if events:
+            self._structured_reasoning = True
+        yield from events
+
+    def _content(self, text: str) -> Iterator[Event]:
+        if self._splitter is None or self._structured_reasoning:
+            yield ContentDelta(text)
+        else:
+            yield from self._splitter.feed(text)
+
+    def _flush_splitter(self, reason: str | None) -> Iterator[Event]:
+        if self._splitter is not None:
+            splitter, self._splitter = self._splitter, None
+            yield from splitter.finish(reason)
+
+    def finish(self) -> Iterator[Event]:
+        yield from self._flush_splitter(self._finish)
+
+    def parse_body(self, body: Any) -> Iterator[Event]:
+        if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+            raise_stream_error(
+                body,
+                self._source,
+                f"unexpected JSON response: {body!r:.120}",
+                in_stream=False,
+            )
+        yield from self._chunk(body)
+        yield from self.finish()
+        self.done = True
+
+
+def _reasoning_events(delta: dict[str, Any]) -> Iterator[Event]:
+    details = delta.get("reasoning_details")
+    if isinstance(details, list) and details:
+        found = False
+        for part in details:
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            text = part.get("text") if kind == "reasoning.text" else part.get("summary")
+            if kind == "reasoning.encrypted":
+                text = REDACTED_MARKER
+            if isinstance(text, str) and text:
+                found = True
+                yield ReasoningDelta(text)
+            signature = part.get("signature")
+            if isinstance(signature, str) and signature:
+                yield ReasoningSignature(signature)
+        if found:
+            return
+    for key in ("reasoning", "reasoning_content"):
+        text = delta.get(key)
+        if isinstance(text, str) and text:
+            yield ReasoningDelta(text)
+            return
+
+
+def parse_usage(usage: dict[str, Any]) -> Usage:
+    def number(obj: Any, key: str) -> int | None:
+        value = obj.get(key) if isinstance(obj, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    cached = number(usage.get("prompt_tokens_details"), "cached_tokens")
+    if not cached:
+        cached = number(usage, "prompt_cache_hit_tokens") or cached
+    cost = usage.get("cost")
+    return Usage(
+        prompt_tokens=number(usage, "prompt_tokens"),
+        completion_tokens=number(usage, "completion_tokens"),
+        reasoning_tokens=number(
+            usage.get("completion_tokens_details"), "reasoning_tokens"
+        ),
+        cached_tokens=cached,
+        cost=float(cost) if isinstance(cost, (int, float)) else None,
+    )
+
+
+def normalise_finish(reason: str) -> str:
+    return {"eos": "stop", "max_tokens": "length"}.get(reason, reason)
+
+
+def _loads_or_text(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data

@@ -1,0 +1,49 @@
+"""Removes secrets from anything that might be shown: headers, JSON bodies, URLs, text.
+
+Redaction is by name (header and field names that carry credentials) and by value
+(the actual key strings), so a key survives in no debug dump whatever its position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+_SECRET_NAMES = re.compile(
+    r"^(authorization|proxy-authorization|x-api-key|api-key|api_key|apikey|key|"
+    r"token|access_token|secret|password|cookie|set-cookie)$",
+    re.IGNORECASE,
+)
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_headers(
+    headers: Mapping[str, str], secrets: Iterable[str] = ()
+) -> dict[str, str]:
+    secrets = tuple(secrets)
+    return {
+        name: REDACTED if _SECRET_NAMES.match(name) else redact_text(value, secrets)
+        for name, value in headers.items()
+    }
+
+
+def redact_json(value: Any, secrets: Iterable[str] = ()) -> Any:
+    secrets = tuple(secrets)
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if _SECRET_NAMES.match(str(k)) else redact_json(v, secrets)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_json(item, secrets) for item in value]
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    return value

@@ -1,0 +1,81 @@
+"""Output for a pipe (or `--raw`): stdout carries the answer alone, nothing else.
+
+The answer is written as it arrives and flushed per delta, sanitised unless `--raw`.
+Reasoning goes to stderr only when asked (`--show-reasoning`), and never to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import BinaryIO, TextIO
+
+from r1cli.events import ContentDelta, Event, ReasoningDelta
+from r1cli.messages import Turn
+from r1cli.render.sanitize import StreamSanitizer
+
+DIM = "\x1b[2m"
+RESET = "\x1b[0m"
+
+
+class PlainRenderer:
+    """Answer to stdout (bytes, UTF-8), optional reasoning to stderr."""
+
+    def __init__(
+        self,
+        *,
+        out: BinaryIO | None = None,
+        err: TextIO | None = None,
+        show_reasoning: bool = False,
+        raw: bool = False,
+        dim_reasoning: bool = False,
+    ) -> None:
+        self._out = out if out is not None else sys.stdout.buffer
+        self._err = err if err is not None else sys.stderr
+        self._show_reasoning = show_reasoning
+        self._raw = raw
+        self._dim = dim_reasoning
+        self._answer = StreamSanitizer()
+        self._thoughts = StreamSanitizer()
+        self._last_char = ""
+        self._reasoning_open = False
+
+    def begin(self, turn: Turn) -> None:
+        pass
+
+    def on_event(self, event: Event, turn: Turn) -> None:
+        if isinstance(event, ContentDelta):
+            self._close_reasoning()
+            text = event.text if self._raw else self._answer.feed(event.text)
+            self._write(text)
+        elif isinstance(event, ReasoningDelta) and self._show_reasoning:
+            self._write_reasoning(self._thoughts.feed(event.text))
+
+    def end(self, turn: Turn) -> None:
+        self._close_reasoning()
+        if not self._raw:
+            self._write(self._answer.flush())
+            if self._last_char and self._last_char != "\n":
+                self._write("\n")
+        self._out.flush()
+
+    def _write(self, text: str) -> None:
+        if text:
+            self._out.write(text.encode("utf-8", errors="replace"))
+            self._out.flush()
+            self._last_char = text[-1]
+
+    def _write_reasoning(self, text: str) -> None:
+        if not text:
+            return
+        if not self._reasoning_open and self._dim:
+            self._err.write(DIM)
+        self._reasoning_open = True
+        self._err.write(text)
+        self._err.flush()
+
+    def _close_reasoning(self) -> None:
+        if self._reasoning_open:
+            self._err.write(self._thoughts.flush())
+            self._err.write((RESET if self._dim else "") + "\n")
+            self._err.flush()
+            self._reasoning_open = False

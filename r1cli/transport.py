@@ -1,0 +1,325 @@
+"""Sends one streaming request with httpx: timeouts, retries, and error translation.
+
+Retries (connection errors, 408, 409, 429, 5xx; jittered backoff; `Retry-After` and
+`retry-after-ms` honoured up to a cap) happen only before a 200 response starts, never
+mid-stream: a reconnect would re-bill a new generation and duplicate shown text.
+Redirects are never followed: httpx would forward `x-api-key` headers and JSON bodies
+with keys in them to the new origin. Nothing above this module sees an httpx exception.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
+from r1cli.providers.base import HttpRequest, error_message
+from r1cli.redact import redact_headers, redact_json
+
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+MAX_ERROR_BODY = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPolicy:
+    connect_timeout: float = 10.0
+    # Idle read timeout: reasoning models can think for minutes between bytes.
+    read_timeout: float = 300.0
+    max_retries: int = 2
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    # A server asking us to wait longer than this is not waited for.
+    max_retry_wait: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Who we are talking to, for messages: provider name and what fixes its key."""
+
+    provider: str
+    key_hint: str | None = None
+
+
+class StreamResponse:
+    """A 200 response whose body is being streamed."""
+
+    def __init__(self, response: httpx.Response, host: str) -> None:
+        self._response = response
+        self.host = host
+        self.headers: dict[str, str] = dict(response.headers.items())
+        self.content_type = response.headers.get("content-type", "").lower()
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The decoded body (gzip undone incrementally); httpx errors → NetworkError."""
+        try:
+            yield from self._response.iter_bytes()
+        except httpx.TransportError as exc:
+            raise network_error(exc, self.host, mid_stream=True) from None
+        except httpx.DecodingError as exc:
+            raise ProviderFailed(
+                f"could not decode the stream from {self.host}: {exc}"
+            ) from None
+
+    def read_bounded(self, limit: int = MAX_ERROR_BODY) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in self.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+        return b"".join(chunks)[:limit]
+
+
+@contextmanager
+def open_stream(
+    request: HttpRequest,
+    target: Target,
+    policy: NetworkPolicy,
+    *,
+    notify: Callable[[str], None] | None = None,
+    debug: Callable[[str], None] | None = None,
+) -> Iterator[StreamResponse]:
+    """POST `request` and yield the streaming 200 response, retrying what is safe."""
+    host = urlsplit(request.url).hostname or request.url
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        if debug:
+            _debug_request(request, debug)
+        attempt = 0
+        while True:
+            try:
+                response = _send(client, request, host)
+            except NetworkError as exc:
+                wait = _backoff(policy, attempt)
+                if attempt >= policy.max_retries:
+                    if attempt:
+                        exc.message += f" after {attempt + 1} attempts"
+                    raise
+                _announce(notify, f"{exc.message}; retrying in {wait:.1f} s")
+            else:
+                if response.status_code == 200:
+                    try:
+                        yield StreamResponse(response, host)
+                    finally:
+                        response.close()
+                    return
+                error, wait = _failed_response(response, host, target, policy, attempt)
+                if wait is None:
+                    raise error
+                _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
+            time.sleep(wait)
+            attempt += 1
+
+
+def _send(client: httpx.Client, request: HttpRequest, host: str) -> httpx.Response:
+    try:
+        built = client.build_request(
+            "POST", request.url, headers=request.headers, json=request.body
+        )
+        return client.send(built, stream=True)
+    except httpx.TransportError as exc:
+        raise network_error(exc, host, mid_stream=False) from None
+
+
+def _announce(notify: Callable[[str], None] | None, message: str) -> None:
+    if notify:
+        notify(message)
+
+
+def _failed_response(
+    response: httpx.Response,
+    host: str,
+    target: Target,
+    policy: NetworkPolicy,
+    attempt: int,
+) -> tuple[ProviderError, float | None]:
+    """The error for a non-200 response, and how long to wait before a retry (or None)."""
+    try:
+        body = response.read()[:MAX_ERROR_BODY]
+    except httpx.HTTPError:
+        body = b""
+    finally:
+        response.close()
+    status = response.status_code
+    error = status_error(
+        status, response.reason_phrase, response.headers, body, host, target
+    )
+    if not error.retryable or attempt >= policy.max_retries:
+        return error, None
+    asked = retry_after_seconds(response.headers)
+    if asked is not None and asked > policy.max_retry_wait:
+        error.message += f" (the server asked to wait {asked:.0f} s; not waiting)"
+        return error, None
+    return error, asked if asked is not None else _backoff(policy, attempt)
+
+
+def _backoff(policy: NetworkPolicy, attempt: int) -> float:
+    base = min(policy.max_backoff, policy.backoff * 2**attempt)
+    return base * random.uniform(0.75, 1.0)
+
+
+def retry_after_seconds(headers: httpx.Headers | dict[str, str]) -> float | None:
+    """Seconds the server asked us to wait: `retry-after-ms`, or `Retry-After` as
+    seconds or an HTTP date. None when absent or unusable (garbage, negative)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    milliseconds = lowered.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            value = float(milliseconds) / 1000
+            if value >= 0:
+                return value
+        except ValueError:
+            pass
+    raw = lowered.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+        return value if value >= 0 else None
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def status_error(
+    status: int,
+    reason: str,
+    headers: httpx.Headers,
+    body: bytes,
+    host: str,
+    target: Target,
+) -> ProviderError:
+    """Translate an HTTP error response into the user-facing error."""
+    label = f"{target.provider} ({host})"
+    status_text = f"{status} {reason}".strip()
+    request_id = (
+        headers.get("request-id")
+        or headers.get("x-request-id")
+        or headers.get("x-generation-id")
+    )
+    detail = describe_body(body, headers.get("content-type", ""))
+    message = f"{label} returned {status_text}" + (f": {detail}" if detail else "")
+    if request_id:
+        message += f" (request id {request_id})"
+    if 300 <= status < 400:
+        location = urlsplit(headers.get("location", "")).hostname or "another location"
+        return RequestRejected(
+            f"{host} returned a redirect ({status}) to {location}; not following it "
+            "(it would expose credentials)",
+            status=status,
+            hint="check the provider's base URL",
+        )
+    if status in (401, 403):
+        return RequestRejected(message, status=status, hint=target.key_hint)
+    if status == 429:
+        daily = _daily_cap_reset(headers)
+        if daily is not None:
+            return ProviderFailed(
+                f"{label}: daily free limit reached, resets at {daily}"
+                + (f" ({detail})" if detail else ""),
+                status=status,
+                hint="wait for the reset, or use a paid model or another provider",
+            )
+    if status in RETRYABLE_STATUS:
+        return ProviderFailed(
+            message, status=status, request_id=request_id, retryable=True
+        )
+    return RequestRejected(message, status=status, hint=_rejection_hint(status, detail))
+
+
+def _rejection_hint(status: int, detail: str) -> str | None:
+    affordable = re.search(r"can only afford (\d+)", detail)
+    if affordable:
+        return f"retry with --max-tokens {affordable.group(1)} (or add credits)"
+    if status == 402:
+        return "top up the account's balance with the provider"
+    if status == 404:
+        return "check the model name (r1 models lists what the provider offers)"
+    return None
+
+
+def _daily_cap_reset(headers: httpx.Headers) -> str | None:
+    """OpenRouter's daily cap: a 429 with X-RateLimit-Remaining 0 and a reset time."""
+    if headers.get("retry-after") or headers.get("x-ratelimit-remaining") != "0":
+        return None
+    raw = headers.get("x-ratelimit-reset", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    # OpenRouter sends epoch milliseconds; others send seconds.
+    seconds = value / 1000 if value > 1e11 else value
+    try:
+        when = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def describe_body(body: bytes, content_type: str) -> str:
+    """A short, human message from an error body: JSON envelope, HTML title, or text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return ""
+    if "html" in content_type.lower() or text.lstrip().lower().startswith("<"):
+        title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        name = title.group(1).strip() if title else "an HTML page"
+        return f"{name} (HTML page from an intermediary)"
+    try:
+        parsed: Any = json.loads(text)
+    except ValueError:
+        return text[:200]
+    return (error_message(parsed) or text)[:300]
+
+
+def network_error(
+    exc: httpx.TransportError, host: str, *, mid_stream: bool
+) -> NetworkError:
+    if isinstance(exc, httpx.ConnectTimeout):
+        what = f"timed out connecting to {host}"
+    elif isinstance(exc, httpx.ReadTimeout):
+        what = f"no data from {host} within the read timeout"
+    elif isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "CERTIFICATE" in text.upper():
+            what = f"TLS certificate verification failed for {host}"
+        else:
+            what = f"could not connect to {host} ({text or type(exc).__name__})"
+    elif isinstance(exc, httpx.ProxyError):
+        what = f"proxy error reaching {host} ({exc}); check HTTPS_PROXY/HTTP_PROXY"
+    else:
+        what = f"connection to {host} failed ({type(exc).__name__}: {exc or 'closed'})"
+    if mid_stream:
+        what = f"stream from {host} broke off: {what}"
+    hint = (
+        "use --timeout SECONDS to wait longer"
+        if isinstance(exc, httpx.ReadTimeout)
+        else None
+    )
+    return NetworkError(what, hint=hint)
+
+
+def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:
+    headers = redact_headers(request.headers, request.secrets)
+    body = redact_json(request.body, request.secrets)
+    debug(f"POST {request.url}")
+    debug(f"headers: {json.dumps(headers)}")
+    debug(f"body: {json.dumps(body, ensure_ascii=False)[:4000]}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -56,6 +57,18 @@ def root(
     """
 
 
+class ReasoningChoice(str, Enum):
+    show = "show"
+    collapse = "collapse"
+    hide = "hide"
+
+
+class EffortChoice(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
 Float = Optional[float]  # noqa: UP045 - typer needs Optional at runtime on 3.10
 Int = Optional[int]  # noqa: UP045
 Str = Optional[str]  # noqa: UP045
@@ -88,14 +101,16 @@ def ask(
         typer.Option("--file", "-f", help="Attach a text file (repeatable)."),
     ] = None,
     reasoning: Annotated[
-        Str, typer.Option("--reasoning", help="show|collapse|hide (terminal).")
+        Optional[ReasoningChoice],  # noqa: UP045
+        typer.Option("--reasoning", help="show|collapse|hide (terminal)."),
     ] = None,
     show_reasoning: Annotated[
         bool,
         typer.Option("--show-reasoning", help="On a pipe, send reasoning to stderr."),
     ] = False,
     effort: Annotated[
-        Str, typer.Option("--effort", help="Reasoning effort: low|medium|high.")
+        Optional[EffortChoice],  # noqa: UP045
+        typer.Option("--effort", help="Reasoning effort: low|medium|high."),
     ] = None,
     reasoning_max_tokens: Annotated[
         Int, typer.Option("--reasoning-max-tokens", help="Reasoning budget in tokens.")
@@ -158,10 +173,6 @@ def ask(
     outcome = Outcome(json=json_output, debug=debug)
 
     def body() -> None:
-        if reasoning is not None and reasoning not in ("show", "collapse", "hide"):
-            _usage("--reasoning must be show, collapse or hide")
-        if effort is not None and effort not in ("low", "medium", "high"):
-            _usage("--effort must be low, medium or high")
         sampling = Sampling(
             temperature=temperature,
             top_p=top_p,
@@ -174,7 +185,7 @@ def ask(
             presence_penalty=presence_penalty,
             repetition_penalty=repetition_penalty,
             json_mode=json_mode,
-            effort=effort,  # type: ignore[arg-type]
+            effort=effort.value if effort else None,
             reasoning_max_tokens=reasoning_max_tokens,
             exclude_reasoning=no_reasoning,
             extra=parse_body_options(option or []),
@@ -188,7 +199,7 @@ def ask(
             continue_last=continue_last,
             cid=cid,
             files=tuple(file or ()),
-            reasoning=reasoning,
+            reasoning=reasoning.value if reasoning else None,
             show_reasoning=show_reasoning,
             sampling=sampling,
             timeout=timeout,
@@ -281,6 +292,7 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 def _mount_subcommands() -> None:
+    from r1cli.config_cli import config_app
     from r1cli.history_cli import history_app
     from r1cli.keys_cli import keys_app
 
@@ -290,6 +302,9 @@ def _mount_subcommands() -> None:
         help="Browse, search and delete saved conversations.",
     )
     app.add_typer(keys_app, name="keys", help="Store, list and remove API keys.")
+    app.add_typer(
+        config_app, name="config", help="Show and change settings in config.toml."
+    )
 
 
 _mount_subcommands()

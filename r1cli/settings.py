@@ -87,7 +87,7 @@ def load_settings(
         elif key == "version":
             continue
         elif key in SCALARS:
-            values[key] = _coerce(key, value, f"{config_file}: {key}")
+            values[key] = coerce(key, value, f"{config_file}: {key}")
         else:
             raise ConfigError(
                 f"{config_file}: unknown setting {key!r}",
@@ -96,7 +96,7 @@ def load_settings(
     for key in SCALARS:
         raw = env.get(ENV_PREFIX + key.upper())
         if raw is not None and raw != "":
-            values[key] = _coerce(key, raw, f"${ENV_PREFIX}{key.upper()}")
+            values[key] = coerce(key, raw, f"${ENV_PREFIX}{key.upper()}")
     values.update({k: v for k, v in flags.items() if v is not None})
     if "NO_COLOR" in env or env.get("TERM") == "dumb":
         values["color"] = False
@@ -106,7 +106,7 @@ def load_settings(
     return settings
 
 
-def _coerce(key: str, value: Any, where: str) -> Any:
+def coerce(key: str, value: Any, where: str) -> Any:
     kind = SCALARS[key]
     if isinstance(value, str) and kind is not str:
         text = value.strip().lower()

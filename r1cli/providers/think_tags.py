@@ -132,7 +132,7 @@ class ThinkTagSplitter:
         """Scan until the block's shape is known; return the text left for later.
 
         Character by character, so a decision lands at the same character however
-        the stream was split. START lasts only a few dozen characters.
+        the stream was split. START ends within `lookahead` + 7 non-space characters.
         """
         for i, ch in enumerate(text):
             if not self._start and ch.isspace():

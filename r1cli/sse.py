@@ -1,0 +1,162 @@
+"""An incremental Server-Sent-Events decoder: raw bytes in, `SSEEvent`s out.
+
+This module owns SSE framing and nothing else: UTF-8 decoding across reads, the
+leading BOM, the three line terminators (including a CR/LF pair split between two
+reads), field parsing, data-line joining and dispatch on blank lines, following the
+WHATWG event-stream rules (wire-formats §1.1). It adds the tolerances real LLM servers
+need: llama.cpp's non-standard `error:` field is surfaced as an `error` event, and
+`close()` flushes an event that never got its blank line. It knows no JSON and no
+provider; Content-Encoding (gzip) is undone by httpx before bytes reach us. Work is
+linear in the input: each byte is decoded and scanned once, and a long line is kept as
+a list of pieces until its terminator arrives.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+__all__ = ["MAX_LINE_CHARS", "SSEDecoder", "SSEEvent", "SSEOverflow"]
+
+# A line longer than this is a broken or hostile server, not a big chat chunk; the
+# cap keeps memory bounded when a server never sends a newline.
+MAX_LINE_CHARS = 16 * 1024 * 1024
+
+_EOL = re.compile(r"\r\n|\r|\n")
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class SSEEvent:
+    """One dispatched event.
+
+    `event` is "message" unless an `event:` field named it; llama.cpp's `error:` line
+    arrives as event "error". `data` is the data lines joined with "\\n"; `lines` keeps
+    them apart so a provider can parse each on its own when a server sent several
+    payloads without blank lines between them.
+    """
+
+    event: str
+    data: str
+    lines: tuple[str, ...]
+
+
+class SSEOverflow(ValueError):
+    """A single line grew past the decoder's cap without a line terminator."""
+
+
+class SSEDecoder:
+    """Feed it bytes as they arrive; it returns the events each read completes.
+
+    After `close()` (or after `SSEOverflow`) the decoder is spent.
+    """
+
+    def __init__(self, *, max_line_chars: int = MAX_LINE_CHARS) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._max_line = max_line_chars
+        self._started = False  # first decoded character seen (BOM check done)
+        self._after_cr = False  # last text ended in CR: a leading LF belongs to it
+        self._partial: list[str] = []  # pieces of the current unterminated line
+        self._partial_len = 0
+        self._event = ""
+        self._data: list[str] = []
+        self._closed = False
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        """Decode `chunk` and return the events it completes, in order."""
+        if self._closed:
+            raise ValueError("SSEDecoder.feed() after close()")
+        return self._feed_text(self._decoder.decode(chunk))
+
+    def close(self) -> list[SSEEvent]:
+        """End of stream: flush an unterminated last line and a pending event.
+
+        The spec drops an event without its blank line; servers that omit it (or
+        all blank lines) would then lose their answer, so we dispatch it instead.
+        Calling `close()` again returns nothing.
+        """
+        if self._closed:
+            return []
+        # Incomplete trailing UTF-8 bytes become U+FFFD here.
+        events = self._feed_text(self._decoder.decode(b"", final=True))
+        self._closed = True
+        if self._partial:
+            self._take_line(self._join_partial(""), events)
+        self._dispatch(events)
+        return events
+
+    def _feed_text(self, text: str) -> list[SSEEvent]:
+        if not text:
+            # A split multibyte character or BOM decodes to nothing yet; keep the
+            # CR state for the text that completes it.
+            return []
+        if not self._started:
+            self._started = True
+            if text[0] == _BOM:
+                text = text[1:]
+        if self._after_cr and text[:1] == "\n":
+            text = text[1:]  # the LF half of a CRLF split across reads
+        self._after_cr = text.endswith("\r")
+        events: list[SSEEvent] = []
+        pos = 0
+        for match in _EOL.finditer(text):
+            piece = text[pos : match.start()]
+            line = self._join_partial(piece) if self._partial else piece
+            self._check_length(len(line))
+            self._take_line(line, events)
+            pos = match.end()
+        if pos < len(text):
+            self._add_partial(text[pos:])
+        return events
+
+    def _add_partial(self, piece: str) -> None:
+        self._partial.append(piece)
+        self._partial_len += len(piece)
+        self._check_length(self._partial_len)
+
+    def _join_partial(self, last: str) -> str:
+        self._partial.append(last)
+        line = "".join(self._partial)
+        self._partial.clear()
+        self._partial_len = 0
+        return line
+
+    def _check_length(self, length: int) -> None:
+        # Checked both while a line grows and when it completes, so the outcome
+        # does not depend on how the server split its writes.
+        if length > self._max_line:
+            raise SSEOverflow(
+                f"event-stream line longer than {self._max_line} characters"
+            )
+
+    def _take_line(self, line: str, events: list[SSEEvent]) -> None:
+        if not line:
+            self._dispatch(events)
+            self._event = ""  # the spec resets the name even when nothing dispatched
+            return
+        if line[0] == ":":
+            return  # comment: a keep-alive such as ": OPENROUTER PROCESSING"
+        name, colon, value = line.partition(":")
+        if colon and value[:1] == " ":
+            value = value[1:]  # exactly one space: "data:  x" keeps " x"
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "error":
+            # llama.cpp writes `error: {...}` then `data: [DONE]`; a compliant parser
+            # would drop the error and report an empty success. Keep stream order by
+            # dispatching any data that came before it first.
+            self._dispatch(events)
+            events.append(SSEEvent("error", value, (value,)))
+        # id:, retry: and unknown fields are ignored: a chat completion must never
+        # auto-reconnect (a reconnect re-bills a new generation).
+
+    def _dispatch(self, events: list[SSEEvent]) -> None:
+        if not self._data:
+            return  # an event without data is not dispatched
+        lines = tuple(self._data)
+        events.append(SSEEvent(self._event or "message", "\n".join(lines), lines))
+        self._event = ""
+        self._data.clear()

@@ -121,7 +121,7 @@ def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
     store = _open_history(settings, paths, outcome)
     conversation = _conversation(store, opts, settings)
-    conversation.messages.append(Message("user", prompt))
+    _append_prompt(conversation, prompt)
     recorder = _start_recording(
         store, conversation, prompt, spec, model, settings, outcome
     )
@@ -147,6 +147,17 @@ def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     return run_turn(request, sinks, notify=outcome.warn, debug=outcome.debug_line)
 
 
+def _append_prompt(conversation: Conversation, prompt: str) -> None:
+    if conversation.id is not None:
+        from r1cli.history import append_user_message
+
+        # A continued conversation may end with an unanswered prompt: merge, so the
+        # model never sees two user messages in a row.
+        append_user_message(conversation, prompt)
+    else:
+        conversation.messages.append(Message("user", prompt))
+
+
 def _key_hint(spec: ProviderSpec) -> str:
     variable = spec.key_env or "R1CLI_API_KEY"
     return f"check {variable}, or store a new key with 'r1 keys set {spec.name}'"
@@ -156,15 +167,15 @@ def _open_history(settings: Settings, paths: Paths, outcome: Outcome) -> Any:
     if not settings.history:
         return None
     from r1cli.errors import HistoryError
-    from r1cli.history import HistoryStore
+    from r1cli.history import HistoryRefused, HistoryStore
 
     try:
         return HistoryStore.open(paths.history_db)
+    except HistoryRefused:
+        # A newer or damaged database is refused (exit 3) so nothing overwrites it.
+        raise
     except HistoryError as exc:
-        # A newer or damaged database is refused (exit 3) so nothing overwrites it;
-        # one that merely cannot be written must not cost the user the answer.
-        if "newer" in exc.message or "damaged" in exc.message:
-            raise
+        # One that merely cannot be written must not cost the user the answer.
         outcome.warn(
             f"history is not available ({exc.message}); the answer will not be saved"
         )

@@ -1,0 +1,91 @@
+"""Saving a streamed answer while it streams: the history store as a TurnSink.
+
+Owns *when* a partial answer reaches the database: at block boundaries (a blank line in
+the content or reasoning received since the last flush), at least once a second while
+text arrives, and on every stop. So a SIGKILL loses at most the block being written.
+Per token it only scans the new text; it never writes per token. A failing database
+never stops the answer: the first error is remembered in `warning`, and writing stops.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from r1cli.errors import R1Error
+from r1cli.events import ContentDelta, Event, ReasoningDelta
+from r1cli.history import HistoryStore
+from r1cli.messages import Turn
+
+FLUSH_INTERVAL = 1.0  # seconds of received text a crash may lose, at most
+
+
+class HistoryRecorder:
+    """Writes one assistant answer (a row made by `HistoryStore.begin_answer`).
+
+    Args:
+        store: the open history store.
+        conversation_id: the conversation the answer belongs to.
+        message_id: the row `begin_answer` returned.
+        flush_interval: flush at least this often while text arrives.
+        clock: monotonic seconds (tests pass a fake).
+    """
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        conversation_id: str,
+        message_id: int,
+        *,
+        flush_interval: float = FLUSH_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.conversation_id = conversation_id
+        self.message_id = message_id
+        self.warning: str | None = None
+        self.flushes = 0
+        self._interval = flush_interval
+        self._clock = clock
+        self._last_flush = clock()
+        self._dirty = False
+        # The last character of each stream, to see a blank line split across deltas.
+        self._tails = {"content": "", "reasoning": ""}
+
+    def begin(self, turn: Turn) -> None:
+        """The row already exists (begin_answer); link the turn and start the clock."""
+        turn.conversation_id = self.conversation_id
+        self._last_flush = self._clock()
+
+    def on_event(self, event: Event, turn: Turn) -> None:
+        """Note the event; flush if it closed a block or a second has passed."""
+        self._dirty = True
+        if not isinstance(event, (ContentDelta, ReasoningDelta)) or not event.text:
+            return
+        kind = "content" if isinstance(event, ContentDelta) else "reasoning"
+        boundary = "\n\n" in self._tails[kind] + event.text
+        self._tails[kind] = event.text[-1]
+        if boundary or self._clock() - self._last_flush >= self._interval:
+            self.flush(turn)
+
+    def end(self, turn: Turn) -> None:
+        """Save the final state; an answer still 'streaming' here was cut off."""
+        self._dirty = True
+        status = "interrupted" if turn.status == "streaming" else turn.status
+        self.flush(turn, status=status)
+
+    def flush(self, turn: Turn, *, status: str | None = None) -> None:
+        """Write the answer as it stands now (the engine may call this when idle)."""
+        if not self._dirty or self.warning is not None:
+            return
+        try:
+            self.store.save_answer(self.message_id, turn, status=status)
+        except (R1Error, sqlite3.Error, OSError) as exc:
+            # Keep the answer going; the caller prints this once on stderr.
+            message = exc.message if isinstance(exc, R1Error) else str(exc)
+            self.warning = f"the answer was not fully saved to history: {message}"
+            return
+        self.flushes += 1
+        self._dirty = False
+        self._last_flush = self._clock()

@@ -243,6 +243,7 @@ def choose_renderer(opts: AskOptions, settings: Settings, model: str) -> TurnSin
             show_reasoning=opts.show_reasoning,
             raw=opts.raw,
             dim_reasoning=settings.color and _isatty(sys.stderr),
+            spinner_model=model if _isatty(sys.stderr) else None,
         )
     from r1cli.render.tty import TerminalRenderer
 

@@ -12,6 +12,7 @@ from typing import BinaryIO, TextIO
 from r1cli.events import ContentDelta, Event, ReasoningDelta
 from r1cli.messages import Turn
 from r1cli.render.sanitize import StreamSanitizer
+from r1cli.render.tty import StderrSpinner
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -28,6 +29,7 @@ class PlainRenderer:
         show_reasoning: bool = False,
         raw: bool = False,
         dim_reasoning: bool = False,
+        spinner_model: str | None = None,
     ) -> None:
         self._out = out if out is not None else sys.stdout.buffer
         self._err = err if err is not None else sys.stderr
@@ -38,11 +40,24 @@ class PlainRenderer:
         self._thoughts = StreamSanitizer()
         self._last_char = ""
         self._reasoning_open = False
+        # While waiting for the first token, a spinner on stderr (only when stderr
+        # is a terminal; stdout stays clean either way).
+        self._spinner: StderrSpinner | None = None
+        if spinner_model is not None:
+            self._spinner = StderrSpinner(spinner_model, file=self._err)
 
     def begin(self, turn: Turn) -> None:
-        pass
+        if self._spinner is not None:
+            self._spinner.start()
+
+    def _stop_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
 
     def on_event(self, event: Event, turn: Turn) -> None:
+        if isinstance(event, (ContentDelta, ReasoningDelta)):
+            self._stop_spinner()
         if isinstance(event, ContentDelta):
             self._close_reasoning()
             text = event.text if self._raw else self._answer.feed(event.text)
@@ -51,6 +66,7 @@ class PlainRenderer:
             self._write_reasoning(self._thoughts.feed(event.text))
 
     def end(self, turn: Turn) -> None:
+        self._stop_spinner()
         self._close_reasoning()
         if not self._raw:
             self._write(self._answer.flush())

@@ -18,6 +18,7 @@ ALLOWED = {
         "cli.py",
         "keys_cli.py",
         "history_cli.py",
+        "config_cli.py",
         "completion_gen.py",
         "repl.py",
     },

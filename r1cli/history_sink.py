@@ -19,6 +19,9 @@ from r1cli.history import HistoryStore
 from r1cli.messages import Turn
 
 FLUSH_INTERVAL = 1.0  # seconds of received text a crash may lose, at most
+# Each flush rewrites the answer and its search index, so a burst of short blocks
+# (a fast stream of list items) is coalesced: at most one block flush per gap.
+BLOCK_FLUSH_GAP = 0.25
 
 
 class HistoryRecorder:
@@ -30,6 +33,7 @@ class HistoryRecorder:
         message_id: the row `begin_answer` returned.
         flush_interval: flush at least this often while text arrives.
         clock: monotonic seconds (tests pass a fake).
+        block_gap: the least time between two flushes at block boundaries.
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class HistoryRecorder:
         *,
         flush_interval: float = FLUSH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        block_gap: float = BLOCK_FLUSH_GAP,
     ) -> None:
         self.store = store
         self.conversation_id = conversation_id
@@ -47,6 +52,7 @@ class HistoryRecorder:
         self.warning: str | None = None
         self.flushes = 0
         self._interval = flush_interval
+        self._block_gap = block_gap
         self._clock = clock
         self._last_flush = clock()
         self._dirty = False
@@ -66,7 +72,8 @@ class HistoryRecorder:
         kind = "content" if isinstance(event, ContentDelta) else "reasoning"
         boundary = "\n\n" in self._tails[kind] + event.text
         self._tails[kind] = event.text[-1]
-        if boundary or self._clock() - self._last_flush >= self._interval:
+        since = self._clock() - self._last_flush
+        if since >= self._interval or (boundary and since >= self._block_gap):
             self.flush(turn)
 
     def end(self, turn: Turn) -> None:

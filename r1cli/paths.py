@@ -58,7 +58,12 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) with mode 0700 if missing; return it."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkdir(parents=True) makes the parents with the umask's mode (0777 under
+    # umask 000), which would let anyone swap the private folder out: create each
+    # missing level 0700 instead.
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     return path
 
 

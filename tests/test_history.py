@@ -429,7 +429,7 @@ STREAMER = """
     cid = store.create_conversation(title="kill me", model="m", provider="p", system=None)
     store.add_message(cid, "user", "tell me a long story")
     mid = store.begin_answer(cid, model="m", provider="p")
-    recorder = HistoryRecorder(store, cid, mid, flush_interval=60)
+    recorder = HistoryRecorder(store, cid, mid, flush_interval=60, block_gap=0)
     turn = Turn("m", "p")
     recorder.begin(turn)
     def feed(event):
@@ -720,7 +720,7 @@ class FakeClock:
 def recording(store: HistoryStore, clock: FakeClock) -> tuple[HistoryRecorder, Turn]:
     cid = conversation(store)
     mid = store.begin_answer(cid, model="m", provider="p")
-    recorder = HistoryRecorder(store, cid, mid, clock=clock)
+    recorder = HistoryRecorder(store, cid, mid, clock=clock, block_gap=0)
     turn = Turn("m", "p")
     recorder.begin(turn)
     return recorder, turn
@@ -800,3 +800,22 @@ def test_recorder_survives_a_locked_database_with_one_warning(
     assert recorder.flushes == 0  # stopped writing after the first failure
     assert "busy" in recorder.warning
     holder.close()
+
+
+def test_a_burst_of_short_blocks_is_coalesced_into_one_flush(tmp_path: Path) -> None:
+    store = HistoryStore.open(tmp_path / "h.sqlite3")
+    cid = store.create_conversation(title="t", model="m", provider="p", system=None)
+    mid = store.begin_answer(cid, model="m", provider="p")
+    clock = FakeClock()
+    recorder = HistoryRecorder(store, cid, mid, clock=clock, block_gap=0.25)
+    turn = Turn(model="m", provider="p")
+    recorder.begin(turn)
+    clock.now += 0.3
+    for item in range(10):  # ten list items arriving within a few milliseconds
+        feed(recorder, turn, ContentDelta(f"- item {item}\n\n"))
+        clock.now += 0.001
+    assert recorder.flushes == 1
+    clock.now += 0.3
+    feed(recorder, turn, ContentDelta("next paragraph\n\n"))
+    assert recorder.flushes == 2
+    store.close()

@@ -115,10 +115,11 @@ def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     paths = resolve_paths()
     settings, spec, model = resolve(opts, paths)
     outcome.debug = settings.debug
+    # A usage error (empty prompt, bad stdin) is reported before a missing key.
+    prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
     found = require_key(spec, paths.keys_file)
     if found:
         outcome.secrets.append(found.value)
-    prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
     store = _open_history(settings, paths, outcome)
     conversation = _conversation(store, opts, settings)
     _append_prompt(conversation, prompt)

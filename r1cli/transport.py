@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import random
 import re
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -307,6 +309,10 @@ def network_error(
         what = f"proxy error reaching {host} ({exc}); check HTTPS_PROXY/HTTP_PROXY"
     else:
         what = f"connection to {host} failed ({type(exc).__name__}: {exc or 'closed'})"
+    proxy = _proxy_variable(exc)
+    if proxy and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        # The connection that failed was the proxy's, not the provider's.
+        what += f" through the proxy set in {proxy}"
     if mid_stream:
         what = f"stream from {host} broke off: {what}"
     hint = (
@@ -315,6 +321,26 @@ def network_error(
         else None
     )
     return NetworkError(what, hint=hint)
+
+
+def _proxy_variable(exc: httpx.TransportError) -> str | None:
+    """The environment variable naming the proxy the failed request went through."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # no request attached
+        return None
+    if urllib.request.proxy_bypass_environment(url.host):
+        return None
+    names = (
+        ("HTTPS_PROXY", "ALL_PROXY")
+        if url.scheme == "https"
+        else ("HTTP_PROXY", "ALL_PROXY")
+    )
+    for name in names:
+        for variant in (name, name.lower()):
+            if os.environ.get(variant):
+                return variant
+    return None
 
 
 def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:

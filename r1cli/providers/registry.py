@@ -6,6 +6,7 @@ stream speaks, and which quirks apply. Resolving a spec never touches the networ
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -116,7 +117,13 @@ DEFAULT_PROVIDER = "openrouter"
 
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
+    if host == "localhost":
+        return True
+    # An address, not a prefix: "127.0.0.1.evil.example" is a remote name.
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def provider_names(custom: Mapping[str, Any] | None = None) -> list[str]:

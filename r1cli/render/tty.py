@@ -4,13 +4,14 @@ This module owns what a person sees on a terminal (issue 3, DESIGN.md §1 and
 "Rendering in linear time"):
 - a spinner on stderr with the model name and elapsed seconds until the first token
   (`StderrSpinner`, also used by the plain renderer on a pipe);
-- the reasoning in a dim bordered panel showing a bounded tail, collapsed to one
-  `Thought for …` line when the answer starts (or committed dim with `show`, or
-  nothing with `hide`);
+- the reasoning in a dim box (open on the right) showing the last 8 wrapped lines,
+  collapsed to one `Thought for …` line when the answer starts (or committed dim,
+  line by line, with `show`; nothing with `hide`);
 - the answer as Markdown while it streams: each finished top-level block (found by
-  `BlockSplitter`) is printed once into the scrollback, only the open tail block lives
-  in a transient `Live` region, cropped to the screen height and redrawn at most every
-  50 ms, the interval timed from the end of the previous frame;
+  `BlockSplitter`) is printed once into the scrollback, in the frame after it
+  finished; only the open tail block lives in a transient `Live` region, cropped to
+  the screen height and redrawn at most every 50 ms, the interval timed from the end
+  of the previous frame (10 frames/s for the reasoning box);
 - one dim footer line with tokens, cost, speed and time.
 
 Every model string goes through the shared sanitiser before rich sees it, and is
@@ -27,13 +28,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from r1cli.events import ContentDelta, Event, ReasoningDelta
 from r1cli.render.blocks import BlockSplitter
 from r1cli.render.sanitize import StreamSanitizer, sanitize
 
 if TYPE_CHECKING:
+    from markdown_it.token import Token
     from rich.console import Console, ConsoleOptions, RenderResult
     from rich.live import Live
     from rich.markdown import Markdown
@@ -41,7 +43,17 @@ if TYPE_CHECKING:
 
     from r1cli.messages import Turn
 
-__all__ = ["ReasoningMode", "StderrSpinner", "TerminalRenderer"]
+__all__ = [
+    "ReasoningMode",
+    "StderrSpinner",
+    "TerminalRenderer",
+    "answer_markdown",
+    "footer_line",
+    "format_cost",
+    "render_block",
+    "thinking_title",
+    "thought_line",
+]
 
 ReasoningMode = Literal["show", "collapse", "hide"]
 Line = list["Segment"]
@@ -237,8 +249,8 @@ def _rstrip(line: Line) -> Line:
 
     Code blocks and paragraphs are padded with spaces to the full width; the live
     region is erased line by line before each frame, so the padding is bytes for
-    nothing, twenty times a second. Blanks with a background or a line through them
-    are kept.
+    nothing, twenty times a second. Blanks that show (a background, reverse video,
+    an underline) are kept.
     """
     end = len(line)
     while end:
@@ -277,12 +289,12 @@ def answer_markdown(text: str) -> Markdown:
     return md
 
 
-def _top_level(md: Markdown) -> list[Any]:
+def _top_level(md: Markdown) -> list[Token]:
     return [t for t in md.parsed if t.level == 0 and t.nesting >= 0]
 
 
 def render_block(
-    console: Console, text: str, after_newline: bool, width: int | None = None
+    console: Console, text: str, after_newline: bool
 ) -> tuple[list[Line] | None, bool]:
     """Render one Markdown block as it would appear inside the whole answer.
 
@@ -296,8 +308,7 @@ def render_block(
     top = _top_level(md)
     if len(top) <= int(after_newline):
         return None, after_newline
-    options = console.options if width is None else console.options.update_width(width)
-    lines = console.render_lines(md, options, pad=False)
+    lines = console.render_lines(md, console.options, pad=False)
     return (lines[1:] if after_newline else lines), top[-1].type != "hr"
 
 

@@ -67,6 +67,8 @@ class Run:
     output: bytes
     request_at: float = 0.0  # seconds after spawn when the server got the request
     lag: float = 0.0  # seconds from the server's last byte to the client's exit
+    last_output: float = 0.0  # monotonic time of the last byte on the pty
+    shown_lag: float = 0.0  # seconds from the server's last byte to the pty's last
     stream_seconds: float = 0.0  # how long the server took to send the stream
 
 
@@ -137,8 +139,10 @@ def _drain_pipes(proc: subprocess.Popen[bytes]) -> bytes:
     return bytes(out)
 
 
-def _drain_pty(master: int) -> bytes:
+def _drain_pty(master: int) -> tuple[bytes, float]:
+    """Everything the pty showed, and when its last byte came."""
     out = bytearray()
+    last = time.monotonic()
     while True:
         try:
             chunk = os.read(master, 1 << 16)
@@ -146,8 +150,9 @@ def _drain_pty(master: int) -> bytes:
             break
         if not chunk:
             break
+        last = time.monotonic()
         out += chunk
-    return bytes(out)
+    return bytes(out), last
 
 
 def _reap(proc: subprocess.Popen[bytes], started: float, output: bytes) -> Run:
@@ -181,7 +186,10 @@ def spawn(argv: list[str], env: dict[str, str], mode: str) -> Run:
     )
     os.close(slave)
     try:
-        return _reap(proc, started, _drain_pty(master))
+        output, last = _drain_pty(master)
+        run = _reap(proc, started, output)
+        run.last_output = last
+        return run
     finally:
         os.close(master)
 
@@ -199,6 +207,8 @@ def stream(client: str, mode: str, tokens: int, rate: float = 0.0) -> Run:
     run.request_at = server.started - spawned
     run.lag = exited - server.finished
     run.stream_seconds = server.finished - server.started
+    if run.last_output:
+        run.shown_lag = run.last_output - server.finished
     return run
 
 
@@ -330,6 +340,10 @@ def paced_figures(tokens: int, rate: float, log: Callable[[str], None]) -> list[
                 f"{busy:.0%} of a core", info=True,
             ))  # fmt: skip
             continue
+        figures.append(Figure(
+            f"pty at {rate:.0f} tok/s: r1's last byte on screen after the server's",
+            run.shown_lag, 0.3, f"{run.shown_lag:.3f} s", unit="s", info=True,
+        ))  # fmt: skip
         figures.append(Figure(
             f"pty at {rate:.0f} tok/s: r1 exit after the last byte (never behind)",
             run.lag, 0.3,

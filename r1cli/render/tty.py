@@ -313,21 +313,33 @@ def render_block(
 
 
 class _Answer:
-    """The answer's text: sanitised, split into blocks, and the blank-line state."""
+    """The answer's text: sanitised, split into blocks, and the blank-line state.
+
+    Deltas are only collected as they arrive; they are sanitised and split once
+    per frame (`process`), so a token costs a list append, and the splitter parses
+    once per frame rather than once per line. Both steps are chunk-invariant, so
+    the result is the same.
+    """
 
     def __init__(self) -> None:
         self._sanitizer = StreamSanitizer()
         self._splitter = BlockSplitter()
+        self._raw: list[str] = []  # deltas since the last frame
         self.after_newline = False  # the next block follows a rendered element
         self.chars = 0
         self.pending: list[str] = []  # finished blocks waiting for the next frame
 
     def feed(self, text: str) -> None:
-        clean = self._sanitizer.feed(text)
-        self.chars += len(clean)
-        self.pending += self._splitter.feed(clean)
+        self._raw.append(text)
+        self.chars += len(text)
+
+    def process(self) -> None:
+        if self._raw:
+            raw, self._raw = "".join(self._raw), []
+            self.pending += self._splitter.feed(self._sanitizer.feed(raw))
 
     def finish(self) -> None:
+        self.process()
         self.pending += self._splitter.feed(self._sanitizer.flush())
         self.pending += self._splitter.finish()
 
@@ -370,6 +382,7 @@ class _Reasoning:
     def __init__(self, mode: ReasoningMode) -> None:
         self._mode = mode
         self._sanitizer = StreamSanitizer()
+        self._raw: list[str] = []  # deltas since the last frame (as for the answer)
         self._tail: list[str] = []
         self._tail_len = 0
         self.chars = 0
@@ -377,9 +390,16 @@ class _Reasoning:
         self._line: list[str] = []  # `show`: the unfinished line
 
     def feed(self, text: str) -> None:
-        self._add(self._sanitizer.feed(text))
+        self._raw.append(text)
+        self.chars += len(text)
+
+    def process(self) -> None:
+        if self._raw:
+            raw, self._raw = "".join(self._raw), []
+            self._add(self._sanitizer.feed(raw))
 
     def flush(self) -> None:
+        self.process()
         self._add(self._sanitizer.flush())
         if self._line:
             self.pending.append("".join(self._line))
@@ -406,7 +426,6 @@ class _Reasoning:
     def _add(self, text: str) -> None:
         if not text:
             return
-        self.chars += len(text)
         self._tail.append(text)
         self._tail_len += len(text)
         if self._tail_len > 2 * self.TAIL_CAP:
@@ -613,6 +632,8 @@ class TerminalRenderer:
         """
         console, live = self._con(), self._live
         printed = list(printed or ())
+        self._reasoning.process()
+        self._answer.process()
         if self._mode == "show" and self._phase == "reasoning":
             printed += self._dim_lines(self._reasoning.take_pending())
         printed += self._answer.take_lines(console)

@@ -9,9 +9,11 @@ SSE event. `r1 ask` (history on, as users run it), `r1 ask --no-history` (shown,
 gated: it isolates the history store's cost) and a floor client
 (tests/benchmarks/floor_client.py: bare httpx, json.loads, a write per token) read it
 with stdout on a pipe and on a 120x40 pty whose output is read and discarded as fast
-as possible. CPU and peak RSS come from wait4(). Marginal CPU per 1k tokens =
-(CPU at N - CPU at N=0) / (N / 1000), so start-up is not counted; the gates use
-N = 20,000 (at 2,000 the floor's share is within the noise). Start-up compares
+as possible. CPU and peak RSS come from wait4(); the client's CPU time when its
+request reaches the server (from /proc) is subtracted, so start-up — and its noise,
+larger than 2,000 tokens' worth — is not counted. Marginal CPU per 1k tokens =
+(CPU after the request at N - the same at N=0) / (N / 1000), medians of 3-5 runs;
+the CPU gates use N = 20,000, linearity compares 20,000 with 2,000. Start-up compares
 `python -m r1cli --version` and the `r1 --help` console script with `python -c pass`.
 
 Every figure is printed with its target and PASS/FAIL (or "info"); the exit status
@@ -65,6 +67,7 @@ class Run:
     out_bytes: int  # bytes on stdout (pipe) or on the pty (both streams)
     exit: int
     output: bytes
+    stream_cpu: float = 0.0  # CPU after the request arrived (the stream, the exit)
     request_at: float = 0.0  # seconds after spawn when the server got the request
     lag: float = 0.0  # seconds from the server's last byte to the client's exit
     last_output: float = 0.0  # monotonic time of the last byte on the pty
@@ -72,14 +75,33 @@ class Run:
     stream_seconds: float = 0.0  # how long the server took to send the stream
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a running process, all threads (10 ms ticks)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class TimedServer(FakeServer):
-    """The fake server, also noting when a reply starts and when its last byte left."""
+    """The fake server, also noting when a reply starts and when its last byte left.
+
+    When it knows the client's pid it also reads the client's CPU time as the request
+    arrives: what the client spends after that is the stream's cost, free of the
+    start-up noise (imports, .pyc compiles) that dwarfs 2,000 tokens' worth.
+    """
 
     started: float = 0.0
     finished: float = 0.0
+    client_pid: int = 0
+    client_cpu_at_request: float = 0.0
 
     def _send(self, conn: Any, reply: Reply) -> None:
         self.started = time.monotonic()
+        if self.client_pid:
+            self.client_cpu_at_request = process_cpu(self.client_pid)
         try:
             super()._send(conn, reply)
         finally:
@@ -89,13 +111,17 @@ class TimedServer(FakeServer):
 # -- running one client --------------------------------------------------------------
 
 
+# Not passed on: colour and size overrides, and PYTHONDONTWRITEBYTECODE (set on some
+# dev machines), which would compile every edited module at every start, unlike an
+# installed r1 whose .pyc files pip wrote.
+_DROPPED = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")
+
+
 def _env(home: str, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("R1CLI_")
-        and k not in ("NO_COLOR", "FORCE_COLOR")
-        and k not in ("COLUMNS", "LINES")
+        if not k.startswith("R1CLI_") and k not in _DROPPED
     }
     env |= {
         "R1CLI_HOME": home,
@@ -169,7 +195,12 @@ def _reap(proc: subprocess.Popen[bytes], started: float, output: bytes) -> Run:
     )
 
 
-def spawn(argv: list[str], env: dict[str, str], mode: str) -> Run:
+def spawn(
+    argv: list[str],
+    env: dict[str, str],
+    mode: str,
+    on_spawn: Callable[[int], None] = lambda pid: None,
+) -> Run:
     """Run `argv` with stdout on a pipe or on a 120x40 pty."""
     started = time.perf_counter()
     if mode == "pipe":
@@ -177,6 +208,7 @@ def spawn(argv: list[str], env: dict[str, str], mode: str) -> Run:
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=env,
         )  # fmt: skip
+        on_spawn(proc.pid)
         return _reap(proc, started, _drain_pipes(proc))
     master, slave = pty.openpty()
     size = struct.pack("HHHH", PTY_ROWS, PTY_COLS, 0, 0)
@@ -184,6 +216,7 @@ def spawn(argv: list[str], env: dict[str, str], mode: str) -> Run:
     proc = subprocess.Popen(
         argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
     )
+    on_spawn(proc.pid)
     os.close(slave)
     try:
         output, last = _drain_pty(master)
@@ -199,7 +232,10 @@ def stream(client: str, mode: str, tokens: int, rate: float = 0.0) -> Run:
     reply = Reply(chunks=generate_stream(tokens), delay=1 / rate if rate else 0.0)
     with TimedServer([reply]) as server, tempfile.TemporaryDirectory() as home:
         spawned = time.monotonic()
-        run = spawn(client_argv(client, server.url + "/v1"), _env(home), mode)
+        argv = client_argv(client, server.url + "/v1")
+        run = spawn(
+            argv, _env(home), mode, lambda pid: setattr(server, "client_pid", pid)
+        )
         exited = time.monotonic()
     if run.exit != 0:
         raise SystemExit(f"{client} ({mode}, {tokens}) exited {run.exit}: "
@@ -207,6 +243,7 @@ def stream(client: str, mode: str, tokens: int, rate: float = 0.0) -> Run:
     run.request_at = server.started - spawned
     run.lag = exited - server.finished
     run.stream_seconds = server.finished - server.started
+    run.stream_cpu = run.cpu - server.client_cpu_at_request
     if run.last_output:
         run.shown_lag = run.last_output - server.finished
     return run
@@ -229,19 +266,16 @@ class Figure:
         return self.info or self.value <= self.target
 
 
-def best_run(client: str, mode: str, tokens: int, runs: int) -> Run:
-    """The run with the least CPU of `runs` runs.
-
-    On a shared machine, noise (other processes, cache contention) only ever adds
-    CPU time, so the minimum estimates the cost best; medians swing by ±30 ms,
-    as much as the floor spends on 2,000 tokens.
-    """
-    return min((stream(client, mode, tokens) for _ in range(runs)), key=lambda r: r.cpu)
+def median_run(client: str, mode: str, tokens: int, runs: int) -> Run:
+    """The run with the median CPU after the request, of `runs` runs."""
+    results = sorted((stream(client, mode, tokens) for _ in range(runs)),
+                     key=lambda r: r.stream_cpu)  # fmt: skip
+    return results[len(results) // 2]
 
 
 def marginal(base: Run, run: Run, tokens: int) -> float:
-    """CPU milliseconds per 1k tokens above the fixed cost."""
-    return max(run.cpu - base.cpu, 1e-6) * 1000 / (tokens / 1000)
+    """CPU milliseconds per 1k tokens above the fixed cost (both after the request)."""
+    return max(run.stream_cpu - base.stream_cpu, 1e-6) * 1000 / (tokens / 1000)
 
 
 Key = tuple[str, str, int]  # (client, stdout, tokens)
@@ -260,8 +294,8 @@ class Bulk:
         for (client, mode, tokens), run in sorted(self.runs.items()):
             mark = f"{self.per_k[client, mode, tokens]:.1f}" if tokens else "-"
             rows.append([client, mode, f"{tokens:,}", f"{run.wall:.3f}",
-                         f"{run.cpu:.3f}", mark, f"{run.rss_mb:.1f}",
-                         f"{run.out_bytes:,}"])  # fmt: skip
+                         f"{run.cpu:.3f}", f"{run.stream_cpu:.3f}", mark,
+                         f"{run.rss_mb:.1f}", f"{run.out_bytes:,}"])  # fmt: skip
         return rows
 
 
@@ -270,13 +304,13 @@ def measure_bulk(sizes: tuple[int, int], runs: int, log: Callable[[str], None]) 
     bulk = Bulk(sizes, {}, {})
     for mode in ("pipe", "pty"):
         for client in ("floor", "r1", "r1-nohist"):
-            base = best_run(client, mode, 0, runs + 2)
+            base = median_run(client, mode, 0, runs + 2)
             bulk.runs[client, mode, 0] = base
             for tokens in sizes:
                 log(f"  {client:9} {mode:4} {tokens:>6} tokens")
                 # Small streams are as noisy as the fixed cost: as many runs.
                 count = runs + 2 if tokens < max(sizes) else runs
-                run = best_run(client, mode, tokens, count)
+                run = median_run(client, mode, tokens, count)
                 bulk.runs[client, mode, tokens] = run
                 bulk.per_k[client, mode, tokens] = marginal(base, run, tokens)
     return bulk
@@ -368,26 +402,32 @@ def _wall(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def median_wall(argv: list[str], env: dict[str, str], runs: int) -> float:
-    for _ in range(2):
-        _wall(argv, env)  # warm the page cache and .pyc files
-    return statistics.median(_wall(argv, env) for _ in range(runs))
+def median_walls(
+    commands: list[list[str]], env: dict[str, str], runs: int
+) -> list[float]:
+    """Median wall time of each command, run in turns so load drifts hit all alike."""
+    for argv in commands:
+        for _ in range(2):
+            _wall(argv, env)  # warm the page cache and .pyc files
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for argv, samples in zip(commands, times, strict=True):
+            samples.append(_wall(argv, env))
+    return [statistics.median(samples) for samples in times]
 
 
 def startup_figures(runs: int) -> list[Figure]:
-    module = [sys.executable, "-m", "r1cli"]
+    module, script = [sys.executable, "-m", "r1cli"], r1_command()
+    commands = [[sys.executable, "-c", "pass"], [*module, "--version"],
+                [*script, "--version"], [*script, "--help"]]  # fmt: skip
     with tempfile.TemporaryDirectory() as home:
-        env = _env(home)
-        base = median_wall([sys.executable, "-c", "pass"], env, runs)
-        version = median_wall([*module, "--version"], env, runs)
-        script = median_wall([*r1_command(), "--version"], env, runs)
-        helped = median_wall([*r1_command(), "--help"], env, runs)
+        base, version, wrapped, helped = median_walls(commands, _env(home), runs)
     return [
         Figure("start-up: python -m r1cli --version ÷ python -c pass", version / base,
                1.5, f"{version / base:.2f}x ({version * 1000:.0f} vs {base * 1000:.0f} ms)"),
         # pip's console-script wrapper runs `import re` before our code: not ours.
-        Figure("start-up: console script r1 --version ÷ python -c pass", script / base,
-               1.5, f"{script / base:.2f}x ({script * 1000:.0f} ms)", info=True),
+        Figure("start-up: console script r1 --version ÷ python -c pass", wrapped / base,
+               1.5, f"{wrapped / base:.2f}x ({wrapped * 1000:.0f} ms)", info=True),
         Figure("start-up: r1 --help ÷ python -c pass", helped / base, 17.0,
                f"{helped / base:.2f}x ({helped * 1000:.0f} ms)"),
     ]  # fmt: skip
@@ -446,8 +486,8 @@ def _import_figure(name: str, bad: list[str]) -> Figure:
 def request_figure() -> Figure:
     """Exec to request on the wire, as a ratio to `python -c pass` (information)."""
     with tempfile.TemporaryDirectory() as home:
-        base = median_wall([sys.executable, "-c", "pass"], _env(home), 5)
-    run = best_run("r1", "pipe", 0, 5)
+        (base,) = median_walls([[sys.executable, "-c", "pass"]], _env(home), 5)
+    run = median_run("r1", "pipe", 0, 5)
     return Figure("time to request sent ÷ python -c pass (S3, ≤ 20x)",
                   run.request_at / base, 20.0,
                   f"{run.request_at / base:.1f}x ({run.request_at * 1000:.0f} ms)",
@@ -470,20 +510,11 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def report(figures: list[Figure], rows: list[list[str]]) -> int:
-    print("\nRuns (least CPU of k runs; ms/1k = marginal CPU above N=0 per 1k tokens):")
-    print_table(
-        [
-            "client",
-            "stdout",
-            "tokens",
-            "wall s",
-            "CPU s",
-            "ms/1k",
-            "RSS MB",
-            "bytes out",
-        ],
-        rows,
-    )
+    print("\nRuns (each the median of 3-5 by CPU after the request; ms/1k = that CPU")
+    print("above N=0's, per 1k tokens):")
+    header = ["client", "stdout", "tokens", "wall s", "CPU s", "CPU after request s",
+              "ms/1k", "RSS MB", "bytes out"]  # fmt: skip
+    print_table(header, rows)
     print("\nFigures:")
     table = []
     for f in figures:

@@ -62,13 +62,11 @@ class ProviderError(R1Error):
         *,
         hint: str | None = None,
         status: int | None = None,
-        retry_after: float | None = None,
         request_id: str | None = None,
         retryable: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
-        self.retry_after = retry_after
         self.request_id = request_id
         # Safe to send again (only ever before any of the answer has arrived).
         self.retryable = retryable

@@ -108,13 +108,6 @@ class Turn:
         end = self.first_content_at or self.ended_at or time.monotonic()
         return end - self.started_at
 
-    def as_message(self) -> Message:
-        """The answer as it goes back to the model: content only, marked if cut off."""
-        text = self.content
-        if self.status in ("interrupted", "error"):
-            text += INTERRUPTED_MARKER
-        return Message("assistant", text)
-
 
 @dataclass(slots=True)
 class Conversation:

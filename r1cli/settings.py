@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import ConfigError
+from r1cli.providers.registry import DEFAULT_PROVIDER
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,7 +29,7 @@ REASONING_MODES = ("show", "collapse", "hide")
 class Settings:
     """Everything that can be configured, after precedence has been applied."""
 
-    provider: str = "openrouter"
+    provider: str = DEFAULT_PROVIDER
     model: str | None = None
     base_url: str | None = None
     system: str | None = None

@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask config history keys' ;;
+        '') _r1_words='ask chat config history keys' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export list path rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -18,6 +18,7 @@ _r1_options() {
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
         'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
         'config get') _r1_words='--help -h' ;;
@@ -66,6 +67,27 @@ _r1_option_value() {
         'ask --timeout') _r1_value='text' ;;
         'ask --top-k') _r1_value='text' ;;
         'ask --top-p') _r1_value='text' ;;
+        'chat --base-url') _r1_value='text' ;;
+        'chat --cid') _r1_value='text' ;;
+        'chat --effort') _r1_value='choice low medium high' ;;
+        'chat --file' | 'chat -f') _r1_value='file' ;;
+        'chat --frequency-penalty') _r1_value='text' ;;
+        'chat --max-tokens') _r1_value='text' ;;
+        'chat --min-p') _r1_value='text' ;;
+        'chat --model' | 'chat -m') _r1_value='text' ;;
+        'chat --option' | 'chat -o') _r1_value='text' ;;
+        'chat --presence-penalty') _r1_value='text' ;;
+        'chat --provider' | 'chat -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
+        'chat --reasoning') _r1_value='choice show collapse hide' ;;
+        'chat --reasoning-max-tokens') _r1_value='text' ;;
+        'chat --repetition-penalty') _r1_value='text' ;;
+        'chat --seed') _r1_value='text' ;;
+        'chat --stop') _r1_value='text' ;;
+        'chat --system' | 'chat -s') _r1_value='text' ;;
+        'chat --temperature') _r1_value='text' ;;
+        'chat --timeout') _r1_value='text' ;;
+        'chat --top-k') _r1_value='text' ;;
+        'chat --top-p') _r1_value='text' ;;
         'history export --format') _r1_value='choice md json' ;;
         'history export --output' | 'history export -o') _r1_value='file' ;;
         'history list --limit' | 'history list -n') _r1_value='text' ;;
@@ -107,7 +129,7 @@ _r1() {
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | config | history | keys) ;;
+            --help | --version | -V | -h | ask | chat | config | history | keys) ;;
             *) path='ask' ;;
         esac
     fi

@@ -5,7 +5,7 @@
 function __r1_subcommands --description 'Print the subcommands of an r1 command path'
     switch $argv[1]
         case 'r1'
-            printf '%s\n' ask config history keys
+            printf '%s\n' ask chat config history keys
         case 'r1 config'
             printf '%s\n' edit get path set show unset
         case 'r1 history'
@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n'
             return 0
     end
     return 1
@@ -30,7 +30,7 @@ function __r1_state --description 'Print the r1 command path at the cursor and t
     set -l nargs 0
     set -l dashdash 0
     # r1 WORD... means r1 ask WORD... unless WORD is a command
-    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask config history keys
+    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask chat config history keys
         set path 'r1 ask'
     end
     while set -q tokens[1]
@@ -72,6 +72,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -e
     complete -c $__r1_program -f
     complete -c $__r1_program -n "__r1_using 'r1'" -a ask -d 'Ask one question and stream the answer (the default command).'
+    complete -c $__r1_program -n "__r1_using 'r1'" -a chat -d 'Chat interactively (what bare `r1` opens on a terminal).'
     complete -c $__r1_program -n "__r1_using 'r1'" -a config -d 'Show and change settings in config.toml.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a history -d 'Browse, search and delete saved conversations.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a keys -d 'Store, list and remove API keys.'
@@ -109,6 +110,34 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l timeout -x -d 'Idle read timeout in seconds.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-k -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-p -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l base-url -x -d 'Override the provider\'s base URL.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l cid -x -d 'Continue this conversation (unique prefix).'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l continue -s c -d 'Continue the latest conversation.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l debug -d 'Show request details and tracebacks.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l effort -x -a 'low medium high' -d 'Reasoning effort: low|medium|high.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l file -s f -r -F -d 'Attach a text file (repeatable).'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l frequency-penalty -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l json-mode -d 'Ask for a JSON object answer.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l min-p -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l model -s m -x -d 'Model name.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-color -d 'No colour.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-history -d 'Store nothing.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-reasoning -d 'Ask the provider not to return reasoning.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l option -s o -x -d 'Any other body field: key=value (JSON values parsed).'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l presence-penalty -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l reasoning -x -a 'show collapse hide' -d 'show|collapse|hide (terminal).'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l reasoning-max-tokens -x -d 'Reasoning budget in tokens.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l repetition-penalty -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l seed -x -d '<int>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l stop -x -d 'Stop sequence (repeatable).'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l system -s s -x -d 'System prompt.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l temperature -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l timeout -x -d 'Idle read timeout in seconds.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l top-k -x -d '<int>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l top-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a edit -d 'Open config.toml in $VISUAL or $EDITOR.'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a get -d 'Print one effective setting.'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a path -d 'Print where config.toml lives.'

@@ -47,6 +47,46 @@ _r1_ask() {
         '*:prompt: '
 }
 
+_r1_chat() {
+    _arguments -s -S : "$@" \
+        '(--base-url)--base-url[Override the provider'\''s base URL.]:base-url: ' \
+        '(--cid)--cid[Continue this conversation (unique prefix).]:cid: ' \
+        '(--continue -c)--continue[Continue the latest conversation.]' \
+        '(--continue -c)-c[Continue the latest conversation.]' \
+        '(--debug)--debug[Show request details and tracebacks.]' \
+        '(--effort)--effort[Reasoning effort: low|medium|high.]:effort:(low medium high)' \
+        '*--file[Attach a text file (repeatable).]:file:_files' \
+        '*-f[Attach a text file (repeatable).]:file:_files' \
+        '(--frequency-penalty)--frequency-penalty[<float>]:frequency-penalty: ' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
+        '(--min-p)--min-p[<float>]:min-p: ' \
+        '(--model -m)--model[Model name.]:model: ' \
+        '(--model -m)-m[Model name.]:model: ' \
+        '(--no-color)--no-color[No colour.]' \
+        '(--no-history)--no-history[Store nothing.]' \
+        '(--no-reasoning)--no-reasoning[Ask the provider not to return reasoning.]' \
+        '*--option[Any other body field: key=value (JSON values parsed).]:option: ' \
+        '*-o[Any other body field: key=value (JSON values parsed).]:option: ' \
+        '(--presence-penalty)--presence-penalty[<float>]:presence-penalty: ' \
+        '(--provider -p)--provider[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--provider -p)-p[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--reasoning)--reasoning[show|collapse|hide (terminal).]:reasoning:(show collapse hide)' \
+        '(--reasoning-max-tokens)--reasoning-max-tokens[Reasoning budget in tokens.]:reasoning-max-tokens: ' \
+        '(--repetition-penalty)--repetition-penalty[<float>]:repetition-penalty: ' \
+        '(--seed)--seed[<int>]:seed: ' \
+        '*--stop[Stop sequence (repeatable).]:stop: ' \
+        '(--system -s)--system[System prompt.]:system: ' \
+        '(--system -s)-s[System prompt.]:system: ' \
+        '(--temperature)--temperature[<float>]:temperature: ' \
+        '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
+        '(--top-k)--top-k[<int>]:top-k: ' \
+        '(--top-p)--top-p[<float>]:top-p: ' \
+        '*:prompt: '
+}
+
 _r1_config() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -271,7 +311,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | config | history | keys) ;;
+            --help | --version | -V | -h | ask | chat | config | history | keys) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -286,6 +326,7 @@ _r1() {
         command)
             local -a commands=(
                 'ask:Ask one question and stream the answer (the default command).'
+                'chat:Chat interactively (what bare `r1` opens on a terminal).'
                 'config:Show and change settings in config.toml.'
                 'history:Browse, search and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
@@ -296,6 +337,7 @@ _r1() {
             curcontext=${curcontext%:*:*}:r1-$words[1]:
             case $words[1] in
                 ask) _r1_ask && ret=0 ;;
+                chat) _r1_chat && ret=0 ;;
                 config) _r1_config && ret=0 ;;
                 history) _r1_history && ret=0 ;;
                 keys) _r1_keys && ret=0 ;;

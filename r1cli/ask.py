@@ -109,8 +109,7 @@ def read_stdin(encoding: str) -> str | None:
 
 def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     """Ask one question and stream the answer; returns the finished turn."""
-    from r1cli.chat import TurnRequest, run_turn
-    from r1cli.transport import NetworkPolicy
+    from r1cli.chat import run_turn
 
     paths = resolve_paths()
     settings, spec, model = resolve(opts, paths)
@@ -120,26 +119,17 @@ def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     found = require_key(spec, paths.keys_file)
     if found:
         outcome.secrets.append(found.value)
-    store = _open_history(settings, paths, outcome)
-    conversation = _conversation(store, opts, settings)
-    _append_prompt(conversation, prompt)
-    recorder = _start_recording(
-        store, conversation, prompt, spec, model, settings, outcome
-    )
-    request = TurnRequest(
-        spec=spec,
-        model=model,
-        conversation=conversation,
-        sampling=merged_sampling(opts.sampling, dict(settings.params)),
-        key=found.value if found else None,
-        policy=NetworkPolicy(
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.timeout,
-            max_retries=settings.max_retries,
-            backoff=settings.retry_backoff,
-        ),
-        first_token_timeout=settings.first_token_timeout,
-        key_hint=_key_hint(spec),
+    store = open_history(settings, paths, outcome)
+    conversation = initial_conversation(store, opts, settings)
+    append_prompt(conversation, prompt)
+    recorder = start_recording(store, conversation, prompt, spec, model, outcome)
+    request = turn_request(
+        spec,
+        model,
+        conversation,
+        merged_sampling(opts.sampling, dict(settings.params)),
+        found.value if found else None,
+        settings,
     )
     sinks: list[TurnSink] = [outcome, choose_renderer(opts, settings, model)]
     if recorder is not None:
@@ -148,7 +138,36 @@ def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     return run_turn(request, sinks, notify=outcome.warn, debug=outcome.debug_line)
 
 
-def _append_prompt(conversation: Conversation, prompt: str) -> None:
+def turn_request(
+    spec: ProviderSpec,
+    model: str,
+    conversation: Conversation,
+    sampling: Sampling,
+    key: str | None,
+    settings: Settings,
+) -> Any:
+    """The engine's request for one turn, with the network policy from settings."""
+    from r1cli.chat import TurnRequest
+    from r1cli.transport import NetworkPolicy
+
+    return TurnRequest(
+        spec=spec,
+        model=model,
+        conversation=conversation,
+        sampling=sampling,
+        key=key,
+        policy=NetworkPolicy(
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.timeout,
+            max_retries=settings.max_retries,
+            backoff=settings.retry_backoff,
+        ),
+        first_token_timeout=settings.first_token_timeout,
+        key_hint=key_hint(spec),
+    )
+
+
+def append_prompt(conversation: Conversation, prompt: str) -> None:
     if conversation.id is not None:
         from r1cli.history import append_user_message
 
@@ -159,12 +178,12 @@ def _append_prompt(conversation: Conversation, prompt: str) -> None:
         conversation.messages.append(Message("user", prompt))
 
 
-def _key_hint(spec: ProviderSpec) -> str:
+def key_hint(spec: ProviderSpec) -> str:
     variable = spec.key_env or "R1CLI_API_KEY"
     return f"check {variable}, or store a new key with 'r1 keys set {spec.name}'"
 
 
-def _open_history(settings: Settings, paths: Paths, outcome: Outcome) -> Any:
+def open_history(settings: Settings, paths: Paths, outcome: Outcome) -> Any:
     if not settings.history:
         return None
     from r1cli.errors import HistoryError
@@ -183,7 +202,9 @@ def _open_history(settings: Settings, paths: Paths, outcome: Outcome) -> Any:
         return None
 
 
-def _conversation(store: Any, opts: AskOptions, settings: Settings) -> Conversation:
+def initial_conversation(
+    store: Any, opts: AskOptions, settings: Settings
+) -> Conversation:
     if not (opts.continue_last or opts.cid):
         return Conversation(system=settings.system)
     if store is None:
@@ -197,15 +218,15 @@ def _conversation(store: Any, opts: AskOptions, settings: Settings) -> Conversat
     return conversation
 
 
-def _start_recording(
+def start_recording(
     store: Any,
     conversation: Conversation,
-    prompt: str,
+    prompt: str | None,
     spec: ProviderSpec,
     model: str,
-    settings: Settings,
     outcome: Outcome,
 ) -> TurnSink | None:
+    """Store the prompt (None: it is stored already) and the row the answer fills."""
     if store is None:
         return None
     from r1cli.history import derive_title
@@ -214,12 +235,13 @@ def _start_recording(
     try:
         if conversation.id is None:
             conversation.id = store.create_conversation(
-                title=derive_title(prompt),
+                title=derive_title(prompt or ""),
                 model=model,
                 provider=spec.name,
-                system=settings.system,
+                system=conversation.system,
             )
-        store.add_message(conversation.id, "user", prompt)
+        if prompt is not None:
+            store.add_message(conversation.id, "user", prompt)
         message_id = store.begin_answer(
             conversation.id, model=model, provider=spec.name
         )

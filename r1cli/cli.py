@@ -7,11 +7,12 @@ rich's Markdown, prompt_toolkit) are imported inside the commands that use them,
 
 from __future__ import annotations
 
+import inspect
 import signal
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 
@@ -167,53 +168,135 @@ def ask(
     ] = "utf-8",
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
-    from r1cli.ask import AskOptions, run_ask
     from r1cli.boundary import Outcome
 
+    values = dict(locals())
     outcome = Outcome(json=json_output, debug=debug)
+    if not prompt and _defaulted() and _interactive_terminal(json_output, raw):
+        # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
+        guarded(lambda: _run_chat(values, outcome), outcome)
+        return
 
     def body() -> None:
-        sampling = Sampling(
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            min_p=min_p,
-            max_tokens=max_tokens,
-            seed=seed,
-            stop=tuple(stop or ()),
-            frequency_penalty=frequency_penalty,
-            presence_penalty=presence_penalty,
-            repetition_penalty=repetition_penalty,
-            json_mode=json_mode,
-            effort=effort.value if effort else None,
-            reasoning_max_tokens=reasoning_max_tokens,
-            exclude_reasoning=no_reasoning,
-            extra=parse_body_options(option or []),
-        )
-        options = AskOptions(
-            words=tuple(prompt or ()),
-            model=model,
-            provider=provider,
-            base_url=base_url,
-            system=system,
-            continue_last=continue_last,
-            cid=cid,
-            files=tuple(file or ()),
-            reasoning=reasoning.value if reasoning else None,
-            show_reasoning=show_reasoning,
-            sampling=sampling,
-            timeout=timeout,
-            no_history=no_history,
-            json=json_output,
-            raw=raw,
-            debug=debug,
-            no_color=no_color,
-            stdin_encoding=stdin_encoding,
-        )
-        turn = run_ask(options, outcome)
+        from r1cli.ask import run_ask
+
+        turn = run_ask(ask_options(values), outcome)
         _after_turn(turn, outcome)
 
     guarded(body, outcome)
+
+
+def ask_options(values: dict[str, Any]) -> Any:
+    """AskOptions from the values of the `ask`/`chat` parameters."""
+    from r1cli.ask import AskOptions
+
+    effort, reasoning = values["effort"], values["reasoning"]
+    sampling = Sampling(
+        temperature=values["temperature"],
+        top_p=values["top_p"],
+        top_k=values["top_k"],
+        min_p=values["min_p"],
+        max_tokens=values["max_tokens"],
+        seed=values["seed"],
+        stop=tuple(values["stop"] or ()),
+        frequency_penalty=values["frequency_penalty"],
+        presence_penalty=values["presence_penalty"],
+        repetition_penalty=values["repetition_penalty"],
+        json_mode=values["json_mode"],
+        effort=effort.value if effort else None,
+        reasoning_max_tokens=values["reasoning_max_tokens"],
+        exclude_reasoning=values["no_reasoning"],
+        extra=parse_body_options(values["option"] or []),
+    )
+    return AskOptions(
+        words=tuple(values.get("prompt") or ()),
+        model=values["model"],
+        provider=values["provider"],
+        base_url=values["base_url"],
+        system=values["system"],
+        continue_last=values["continue_last"],
+        cid=values["cid"],
+        files=tuple(values["file"] or ()),
+        reasoning=reasoning.value if reasoning else None,
+        show_reasoning=values.get("show_reasoning", False),
+        sampling=sampling,
+        timeout=values["timeout"],
+        no_history=values["no_history"],
+        json=values.get("json_output", False),
+        raw=values.get("raw", False),
+        debug=values["debug"],
+        no_color=values["no_color"],
+        stdin_encoding=values.get("stdin_encoding", "utf-8"),
+    )
+
+
+# `ask` flags that mean nothing in the REPL: its output is a terminal, its input typed.
+_NOT_FOR_CHAT = ("json_output", "raw", "show_reasoning", "stdin_encoding")
+
+
+def chat(**values: Any) -> None:
+    """Chat interactively (what bare `r1` opens on a terminal)."""
+    from r1cli.boundary import Outcome
+
+    outcome = Outcome(debug=values["debug"])
+    guarded(lambda: _run_chat(values, outcome), outcome)
+
+
+def _run_chat(values: dict[str, Any], outcome: Any) -> None:
+    from r1cli.repl import run_chat
+
+    options = ask_options(values)
+    first = " ".join(options.words).strip() or None
+    run_chat(options, outcome, first)
+
+
+def _share_options(
+    source: Any, target: Any, leave_out: tuple[str, ...], **overrides: Any
+) -> None:
+    """Give `target` the parameters of `source` (less `leave_out`) for Typer.
+
+    `chat` takes every `ask` flag; copying the signature keeps the two from
+    drifting apart, and the help and completions list them for both. `overrides`
+    replaces a parameter's annotation (its help text).
+    """
+    signature = inspect.signature(source, eval_str=True)
+    hints = get_type_hints(source, include_extras=True) | overrides
+    params = [
+        p.replace(annotation=hints[name])
+        for name, p in signature.parameters.items()
+        if name not in leave_out
+    ]
+    target.__signature__ = signature.replace(parameters=params)
+    target.__annotations__ = {p.name: p.annotation for p in params}
+
+
+_share_options(
+    ask,
+    chat,
+    _NOT_FOR_CHAT,
+    prompt=Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="A first message to send."),
+    ],
+)
+app.command("chat")(chat)
+
+
+def _interactive_terminal(json_output: bool, raw: bool) -> bool:
+    streams = (sys.stdin, sys.stdout)
+    try:
+        ttys = all(s is not None and s.isatty() for s in streams)
+    except (ValueError, AttributeError):
+        return False
+    return ttys and not json_output and not raw
+
+
+_DEFAULT_COMMAND = {"used": False}
+
+
+def _defaulted() -> bool:
+    """True when `ask` was picked by `r1 …` rather than typed as `r1 ask …`."""
+    return _DEFAULT_COMMAND["used"]
 
 
 def _after_turn(turn: object, outcome: object) -> None:
@@ -311,9 +394,10 @@ _mount_subcommands()
 
 
 def with_default_command(args: list[str], stdin_is_tty: bool) -> list[str]:
-    """`r1 PROMPT…` means `r1 ask PROMPT…`; bare `r1` reads a piped prompt."""
+    """`r1 PROMPT…` means `r1 ask PROMPT…`; bare `r1` opens the REPL on a terminal
+    and reads a piped prompt otherwise."""
     if not args:
-        return ["ask"]
+        return ["chat"] if stdin_is_tty else ["ask"]
     if args[0] in COMMANDS or args[0] in ROOT_OPTIONS:
         return args
     return ["ask", *args]
@@ -321,4 +405,6 @@ def with_default_command(args: list[str], stdin_is_tty: bool) -> list[str]:
 
 def run(args: list[str]) -> None:
     stdin_tty = bool(sys.stdin and not sys.stdin.closed and sys.stdin.isatty())
-    app(args=with_default_command(args, stdin_tty), prog_name="r1")
+    full = with_default_command(args, stdin_tty)
+    _DEFAULT_COMMAND["used"] = full[:1] != args[:1]
+    app(args=full, prog_name="r1")

@@ -541,6 +541,39 @@ class HistoryStore:
                 values,
             )
 
+    def rewind(self, conversation_id: str, *, drop_prompt: bool) -> str | None:
+        """Take back the latest answer (for /retry) or the latest exchange (/edit).
+
+        Deletes the assistant rows after the last user message, and that user
+        message too when `drop_prompt`. Returns the last user message's content, or
+        None when the conversation has no user message (then nothing is deleted).
+        """
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT seq, content FROM messages WHERE conversation_id = ? "
+                "AND role = 'user' ORDER BY seq DESC LIMIT 1",
+                (conversation_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            first = row["seq"] if drop_prompt else row["seq"] + 1
+            conn.execute(
+                "DELETE FROM messages WHERE conversation_id = ? AND seq >= ? "
+                "AND role IN ('user', 'assistant')",
+                (conversation_id, first),
+            )
+            return str(row["content"])
+
+    def models_used(self, limit: int = 50) -> list[str]:
+        """Models that answered in earlier conversations, most recent first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT model FROM messages WHERE role = 'assistant' AND model IS NOT "
+                "NULL AND model != '' GROUP BY model ORDER BY MAX(id) DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def delete_conversations(self, ids: list[str]) -> int:
         """Delete conversations (and their messages); returns how many were found."""
         with self._write() as conn:

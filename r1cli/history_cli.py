@@ -22,6 +22,7 @@ import typer
 
 from r1cli.errors import R1Error, UsageError
 from r1cli.history import HistoryStore
+from r1cli.history_export import message_header, meta_line, to_markdown
 from r1cli.paths import resolve_paths, write_private_file
 from r1cli.render.sanitize import sanitize
 
@@ -271,38 +272,6 @@ def _confirm_delete(store: HistoryStore, ids: list[str]) -> bool:
 # -------------------------------------------------------------------- rendering
 
 
-def to_markdown(data: dict[str, Any], *, reasoning: bool) -> str:
-    """A conversation as Markdown (unsanitised: callers decide where it goes)."""
-    parts = [f"# {data['title']}\n", _meta_line(data) + "\n"]
-    if data.get("system"):
-        parts.append(f"## System\n\n{data['system']}\n")
-    for message in data["messages"]:
-        parts.append(f"## {_message_header(message)}\n")
-        if reasoning and message["reasoning"]:
-            parts.append(
-                "<details><summary>Reasoning</summary>\n\n"
-                f"{message['reasoning']}\n\n</details>\n"
-            )
-        if message["content"]:
-            parts.append(message["content"].rstrip("\n") + "\n")
-    return "\n".join(parts)
-
-
-def _meta_line(data: dict[str, Any]) -> str:
-    model = f"{data['model'] or '?'} via {data['provider'] or '?'}"
-    return f"`{data['id']}` · {model} · {data['created_at']}"
-
-
-def _message_header(message: dict[str, Any]) -> str:
-    """'user', or 'assistant · model · status' (status only when not complete)."""
-    bits = [message["role"]]
-    if message["role"] == "assistant" and message["model"]:
-        bits.append(message["model"])
-    if message["status"] != "complete":
-        bits.append(message["status"])
-    return " · ".join(bits)
-
-
 def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -335,9 +304,9 @@ def _print_conversation(data: dict[str, Any], *, reasoning: bool) -> None:
 
     console = Console(highlight=False, markup=False, emoji=False)
     console.print(Text(_one_line(data["title"]), style="bold"))
-    console.print(Text(_one_line(_meta_line(data).replace("`", "")), style="dim"))
+    console.print(Text(_one_line(meta_line(data).replace("`", "")), style="dim"))
     for message in data["messages"]:
-        header = Text(_one_line(_message_header(message)), style="bold")
+        header = Text(_one_line(message_header(message)), style="bold")
         console.print(Rule(header, align="left", style="dim"))
         thought = message["reasoning"]
         if thought and reasoning:

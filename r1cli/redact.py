@@ -47,3 +47,24 @@ def redact_json(value: Any, secrets: Iterable[str] = ()) -> Any:
     if isinstance(value, str):
         return redact_text(value, secrets)
     return value
+
+
+# Key shapes of the providers r1 talks to (OpenAI/OpenRouter/DeepSeek `sk-…`,
+# Anthropic `sk-ant-…`, ModelsLab and others as long opaque tokens after a name).
+_KEY_SHAPES = re.compile(
+    r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{20,}"
+    r"|\b(?:api[_-]?key|token|secret|bearer|authorization)\b\s*[:=]?\s*['\"]?"
+    r"[A-Za-z0-9_\-\.]{24,}",
+    re.IGNORECASE,
+)
+
+
+def looks_like_secret(text: str, known: Iterable[str] = ()) -> bool:
+    """True when `text` holds one of the `known` keys or something shaped like a key.
+
+    Used to keep such lines out of files that are not meant for secrets (the REPL's
+    input history).
+    """
+    if any(secret and secret in text for secret in known):
+        return True
+    return _KEY_SHAPES.search(text) is not None

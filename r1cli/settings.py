@@ -42,6 +42,11 @@ class Settings:
     history: bool = True
     color: bool = True
     debug: bool = False
+    # The REPL: vi key bindings, the bottom toolbar, and the model's context window
+    # in tokens for the toolbar's percentage (0: the built-in table, where known).
+    vi_mode: bool = False
+    toolbar: bool = True
+    context_window: int = 0
     params: Mapping[str, Any] = field(default_factory=dict)
     providers: Mapping[str, Any] = field(default_factory=dict)
 

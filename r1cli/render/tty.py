@@ -443,12 +443,16 @@ class _Reasoning:
         self._line = [text[newline + 1 :]] if newline + 1 < len(text) else []
 
 
+def _tokens(n: int) -> str:
+    return "1 token" if n == 1 else f"{_count(n)} tokens"
+
+
 def thinking_title(seconds: float, tokens: int) -> str:
-    return f"Thinking… {seconds:.1f} s · {_count(tokens)} tokens"
+    return f"Thinking… {seconds:.1f} s · {_tokens(tokens)}"
 
 
 def thought_line(seconds: float, tokens: int) -> str:
-    return f"Thought for {seconds:.1f} s · {_count(tokens)} tokens"
+    return f"Thought for {seconds:.1f} s · {_tokens(tokens)}"
 
 
 def format_cost(cost: float) -> str:

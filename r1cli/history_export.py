@@ -1,0 +1,40 @@
+"""A stored conversation as Markdown: shared by `r1 history export` and `/export`.
+
+Plain functions over the dict `HistoryStore.get_conversation` returns; no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def to_markdown(data: dict[str, Any], *, reasoning: bool) -> str:
+    """A conversation as Markdown (unsanitised: callers decide where it goes)."""
+    parts = [f"# {data['title']}\n", meta_line(data) + "\n"]
+    if data.get("system"):
+        parts.append(f"## System\n\n{data['system']}\n")
+    for message in data["messages"]:
+        parts.append(f"## {message_header(message)}\n")
+        if reasoning and message["reasoning"]:
+            parts.append(
+                "<details><summary>Reasoning</summary>\n\n"
+                f"{message['reasoning']}\n\n</details>\n"
+            )
+        if message["content"]:
+            parts.append(message["content"].rstrip("\n") + "\n")
+    return "\n".join(parts)
+
+
+def meta_line(data: dict[str, Any]) -> str:
+    model = f"{data['model'] or '?'} via {data['provider'] or '?'}"
+    return f"`{data['id']}` · {model} · {data['created_at']}"
+
+
+def message_header(message: dict[str, Any]) -> str:
+    """'user', or 'assistant · model · status' (status only when not complete)."""
+    bits = [message["role"]]
+    if message["role"] == "assistant" and message["model"]:
+        bits.append(message["model"])
+    if message["status"] != "complete":
+        bits.append(message["status"])
+    return " · ".join(bits)

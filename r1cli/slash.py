@@ -1,0 +1,485 @@
+"""The REPL's slash commands: a table of small functions over a `ChatSession`.
+
+Each command reads its argument string and returns a `SlashResult` saying what the
+REPL should do next (print lines, send a prompt, retry, clear, exit); failures raise
+`R1Error`s, which the REPL prints as one `error:` line before it carries on. Nothing
+here touches the terminal, so the whole table is tested without one. The editor and
+the clipboard come in through `SlashContext`, so tests can hand in their own.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from r1cli.errors import UsageError
+from r1cli.session import EFFORTS, REASONING_MODES, ChatSession, sampling_items
+
+# A command word: "/model", "/copy". "/usr/bin/env …" is not one, so a prompt that
+# starts with a path is sent as typed; "//x" sends "/x".
+_COMMAND = re.compile(r"/([A-Za-z][\w-]*)(?:\s+(.*))?", re.DOTALL)
+_FENCE = re.compile(
+    r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1[`~]*[ \t]*$", re.M | re.S
+)
+
+
+@dataclass
+class SlashResult:
+    lines: list[str] = field(default_factory=list)
+    send: str | None = None  # a prompt to send as the next message
+    retry: bool = False  # ask again for the latest prompt
+    clear: bool = False  # clear the screen
+    exit: bool = False
+    recap: bool = False  # show the last turns of the (newly loaded) conversation
+
+
+@dataclass
+class SlashContext:
+    session: ChatSession
+    # edit_text(text) -> edited text, or None when the user gave up
+    edit_text: Callable[[str], str | None]
+    # copy_text(text) -> how it was copied, e.g. "OSC 52 and wl-copy"
+    copy_text: Callable[[str], str]
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+Handler = Callable[[SlashContext, str], SlashResult]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    run: Handler
+    # What Tab offers for the argument: a fixed list, a function of the session,
+    # or "path" for file names.
+    complete: tuple[str, ...] | Callable[[ChatSession], list[Any]] | str = ()
+    aliases: tuple[str, ...] = ()
+
+
+def parse(line: str) -> tuple[str, str] | None:
+    """('model', 'x') for '/model x'; None when the line is a prompt to send."""
+    text = line.strip()
+    if text.startswith("//"):
+        return None
+    match = _COMMAND.fullmatch(text)
+    if match is None:
+        return None
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
+def unescape(line: str) -> str:
+    """The prompt to send for a line that is not a command ('//x' → '/x')."""
+    stripped = line.lstrip()
+    return stripped[1:] if stripped.startswith("//") else line
+
+
+def run(context: SlashContext, name: str, argument: str) -> SlashResult:
+    command = find(name)
+    if command is None:
+        raise UsageError(f"unknown command /{name}", hint=_suggestion(name))
+    return command.run(context, argument)
+
+
+def find(name: str) -> Command | None:
+    for command in COMMANDS:
+        if name == command.name or name in command.aliases:
+            return command
+    return None
+
+
+def _suggestion(name: str) -> str:
+    names = [c.name for c in COMMANDS] + [a for c in COMMANDS for a in c.aliases]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    if not close:
+        prefixed = [n for n in names if n.startswith(name[:2])]
+        close = prefixed[:1]
+    if close:
+        return f"did you mean /{close[0]}? (/help lists the commands)"
+    return "/help lists the commands"
+
+
+def help_lines() -> list[str]:
+    width = max(len(f"/{c.name} {c.usage}".strip()) for c in COMMANDS)
+    lines = [f"  {f'/{c.name} {c.usage}'.strip():<{width}}  {c.help}" for c in COMMANDS]
+    lines += [
+        "",
+        "  Enter sends · Alt-Enter or Ctrl-J: new line · Ctrl-X Ctrl-E: editor",
+        "  Ctrl-C stops an answer · Ctrl-D quits · //text sends a line starting with /",
+    ]
+    return lines
+
+
+# -- helpers -----------------------------------------------------------------------
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _cost(cost: float | None) -> str:
+    if cost is None:
+        return "cost not reported"
+    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+
+
+def code_blocks(markdown: str) -> list[str]:
+    """The fenced code blocks of a Markdown text, in order, without their fences."""
+    return [match.group(2) for match in _FENCE.finditer(markdown)]
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _require_argument(argument: str, usage: str) -> str:
+    if not argument:
+        raise UsageError(f"usage: {usage}")
+    return argument
+
+
+# -- the commands ------------------------------------------------------------------
+
+
+def _help(context: SlashContext, argument: str) -> SlashResult:
+    if argument:
+        command = find(argument.lstrip("/"))
+        if command is None:
+            raise UsageError(
+                f"unknown command /{argument.lstrip('/')}", hint=_suggestion(argument)
+            )
+        return SlashResult([f"/{command.name} {command.usage}".strip(), command.help])
+    return SlashResult(help_lines())
+
+
+def _new(context: SlashContext, argument: str) -> SlashResult:
+    context.session.new_conversation()
+    return SlashResult(["new conversation"])
+
+
+def _model(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if argument:
+        session.set_model(argument)
+    return SlashResult([f"model: {session.model} (via {session.spec.name})"])
+
+
+def _provider(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if argument:
+        name, _, model = argument.partition(" ")
+        session.set_provider(name, model.strip() or None)
+    return SlashResult(
+        [
+            f"provider: {session.spec.name} ({session.spec.base_url}) · model: {session.model}"
+        ]
+    )
+
+
+def _system(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if not argument:
+        current = session.conversation.system
+        return SlashResult([f"system: {current}" if current else "system: (none)"])
+    if argument.lower() in ("off", "none", "-"):
+        session.set_system(None)
+        return SlashResult(["system prompt removed"])
+    session.set_system(argument)
+    return SlashResult(["system prompt set for the next messages"])
+
+
+def _reasoning(context: SlashContext, argument: str) -> SlashResult:
+    if argument:
+        context.session.set_reasoning(argument.lower())
+    return SlashResult([f"reasoning: {context.session.reasoning}"])
+
+
+def _effort(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if argument:
+        session.set_param("effort", argument.lower())
+    return SlashResult([f"effort: {session.sampling.effort or 'provider default'}"])
+
+
+def _set(context: SlashContext, argument: str) -> SlashResult:
+    name, _, value = argument.partition(" ")
+    if not name or not value.strip():
+        raise UsageError(
+            "usage: /set PARAM VALUE", hint="e.g. /set temperature 0.6 · /set seed off"
+        )
+    key, typed = context.session.set_param(name, value)
+    if typed is None:
+        return SlashResult([f"{key}: unset (provider default)"])
+    return SlashResult([f"{key} = {_shown(typed)}"])
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, (list, dict, bool)) or value is None:
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _params(context: SlashContext, argument: str) -> SlashResult:
+    items = sampling_items(context.session.sampling)
+    if not items:
+        return SlashResult(["no parameters set: the provider's defaults apply"])
+    return SlashResult([f"{name} = {_shown(value)}" for name, value in items])
+
+
+def _retry(context: SlashContext, argument: str) -> SlashResult:
+    return SlashResult(retry=True)
+
+
+def _edit(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    previous = session.last_prompt()
+    edited = context.edit_text(previous or "")
+    if edited is None or not edited.strip():
+        return SlashResult(["edit cancelled: nothing sent"])
+    if previous is not None:
+        session.rewind(drop_prompt=True)
+    return SlashResult(send=edited)
+
+
+def _file(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if not argument:
+        if not session.attachments:
+            return SlashResult(["no files attached; /file PATH attaches one"])
+        return SlashResult([f"attached: {p}" for p in session.attachments])
+    path = Path(argument).expanduser()
+    if not path.is_absolute():
+        path = context.cwd / path
+    size = session.attach(path)
+    return SlashResult(
+        [f"attached {path.name} ({_count(size)} characters) to your next message"]
+    )
+
+
+def _copy(context: SlashContext, argument: str) -> SlashResult:
+    answer = context.session.last_answer()
+    if not answer:
+        raise UsageError("nothing to copy yet: there is no answer")
+    what, _, which = argument.partition(" ")
+    if what and what != "code":
+        raise UsageError("usage: /copy [code [N]]")
+    text, label = answer, "the last answer"
+    if what == "code":
+        blocks = code_blocks(answer)
+        if not blocks:
+            raise UsageError("the last answer has no code block")
+        index = len(blocks)
+        if which.strip():
+            try:
+                index = int(which)
+            except ValueError:
+                raise UsageError("usage: /copy code [N]") from None
+            if not 1 <= index <= len(blocks):
+                raise UsageError(f"the last answer has {len(blocks)} code block(s)")
+        text, label = blocks[index - 1], f"code block {index} of {len(blocks)}"
+    how = context.copy_text(text)
+    return SlashResult([f"copied {label} ({_count(len(text))} characters) via {how}"])
+
+
+def _history(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if session.store is None:
+        raise UsageError("history is off or unavailable")
+    limit = 10
+    if argument:
+        try:
+            limit = max(1, int(argument))
+        except ValueError:
+            raise UsageError("usage: /history [N]") from None
+    rows = session.store.list_conversations(limit)
+    if not rows:
+        return SlashResult(["no conversations yet"])
+    lines = []
+    for row in rows:
+        mark = "*" if row["id"] == session.conversation.id else " "
+        when = str(row.get("updated_at") or "")[:16].replace("T", " ")
+        count = row["message_count"]
+        lines.append(
+            f"{mark} {row['id']}  {when}  {count!s:>3} msgs  {_one_line(str(row.get('title') or ''))}"
+        )
+    lines.append("/load ID switches to one (a unique prefix is enough)")
+    return SlashResult(lines)
+
+
+def _load(context: SlashContext, argument: str) -> SlashResult:
+    cid = context.session.load(_require_argument(argument, "/load ID"))
+    count = len(context.session.conversation.messages)
+    return SlashResult([f"loaded conversation {cid} ({count} messages)"], recap=True)
+
+
+def _export(context: SlashContext, argument: str) -> SlashResult:
+    from r1cli.history_export import to_markdown
+    from r1cli.paths import write_private_file
+
+    session = context.session
+    data = session.conversation_data() or _memory_data(session)
+    if not data["messages"]:
+        raise UsageError("nothing to export yet")
+    if argument:
+        path = Path(argument).expanduser()
+        path = path if path.is_absolute() else context.cwd / path
+    else:
+        path = _free_name(context.cwd, f"r1-{str(data['id'])[:8]}")
+    try:
+        write_private_file(path, to_markdown(data, reasoning=True))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return SlashResult([f"exported to {path}"])
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    path = folder / f"{stem}.md"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.md"
+    return path
+
+
+def _memory_data(session: ChatSession) -> dict[str, Any]:
+    """The export shape for a conversation that is not in history (history off)."""
+    from r1cli.history import derive_title, utc_now
+
+    messages = session.conversation.messages
+    first = next((m.content for m in messages if m.role == "user"), "")
+    return {
+        "id": "unsaved",
+        "title": derive_title(first),
+        "model": session.model,
+        "provider": session.spec.name,
+        "created_at": utc_now(),
+        "system": session.conversation.system,
+        "messages": [
+            {
+                "role": m.role,
+                "content": m.content,
+                "reasoning": "",
+                "status": "complete",
+                "model": session.model if m.role == "assistant" else None,
+            }
+            for m in messages
+        ],
+    }
+
+
+def _usage(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    usage = session.usage
+    lines = [
+        f"{_count(usage.answers)} answers · {_count(usage.prompt_tokens)} in · "
+        f"{_count(usage.completion_tokens)} out ({_count(usage.reasoning_tokens)} "
+        f"reasoning) · {_cost(usage.cost)}"
+    ]
+    window = session.context_window
+    used = session.estimated_context_tokens()
+    if window:
+        lines.append(
+            f"context: about {_count(used)} of {_count(window)} tokens "
+            f"({used * 100 / window:.0f}%)"
+        )
+    else:
+        lines.append(f"context: about {_count(used)} tokens (window size unknown)")
+    return SlashResult(lines)
+
+
+def _clear(context: SlashContext, argument: str) -> SlashResult:
+    return SlashResult(clear=True)
+
+
+def _exit(context: SlashContext, argument: str) -> SlashResult:
+    return SlashResult(exit=True)
+
+
+def _models(session: ChatSession) -> list[str]:
+    return session.known_models()
+
+
+def _providers(session: ChatSession) -> list[str]:
+    return session.provider_names()
+
+
+def _conversations(session: ChatSession) -> list[tuple[str, str]]:
+    return [(cid, _one_line(title, 40)) for cid, title in session.conversation_ids()]
+
+
+def _param_names(session: ChatSession) -> list[str]:
+    from r1cli.session import PARAM_KINDS
+
+    return list(PARAM_KINDS)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "[COMMAND]", "this list", _help),
+    Command("new", "", "start a new conversation", _new),
+    Command("model", "[NAME]", "show or switch the model", _model, _models),
+    Command(
+        "provider",
+        "[NAME [MODEL]]",
+        "show or switch the provider",
+        _provider,
+        _providers,
+    ),
+    Command("system", "[TEXT|off]", "show, set or remove the system prompt", _system),
+    Command(
+        "reasoning",
+        "[show|collapse|hide]",
+        "how reasoning is shown",
+        _reasoning,
+        REASONING_MODES,
+    ),
+    Command("effort", "[low|medium|high]", "reasoning effort", _effort, EFFORTS),
+    Command(
+        "set",
+        "PARAM VALUE",
+        "set a request parameter (off: unset)",
+        _set,
+        _param_names,
+    ),
+    Command("params", "", "show the request parameters that are set", _params),
+    Command("retry", "", "regenerate the last answer", _retry),
+    Command("edit", "", "edit the last prompt in $EDITOR and resend it", _edit),
+    Command("file", "[PATH]", "attach a text file to the next message", _file, "path"),
+    Command(
+        "copy",
+        "[code [N]]",
+        "copy the last answer, or a code block of it",
+        _copy,
+        ("code",),
+    ),
+    Command("history", "[N]", "recent conversations", _history),
+    Command("load", "ID", "switch to a saved conversation", _load, _conversations),
+    Command("export", "[PATH]", "save this conversation as Markdown", _export, "path"),
+    Command("usage", "", "tokens and cost of this conversation", _usage),
+    Command("clear", "", "clear the screen", _clear),
+    Command("exit", "", "quit (or Ctrl-D)", _exit, aliases=("quit", "q")),
+)
+
+
+def argument_candidates(
+    session: ChatSession, command: Command
+) -> list[tuple[str, str]]:
+    """(value, description) pairs Tab offers after `/command ` (paths excluded: the
+    REPL completes those)."""
+    source = command.complete
+    if isinstance(source, str):
+        return []
+    try:
+        values = list(source) if isinstance(source, tuple) else source(session)
+    except Exception:  # a broken history must not break typing
+        return []
+    return [v if isinstance(v, tuple) else (v, "") for v in values]

@@ -349,6 +349,12 @@ def _key_bindings() -> KeyBindings:
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 
+    @bindings.add("c-x", "c-e")
+    def _editor(event: KeyPressEvent) -> None:
+        # Back to the prompt after editing (not sent at once, as bash would): the
+        # user sees the message and presses Enter.
+        event.current_buffer.open_in_editor(validate_and_handle=False)
+
     @bindings.add("tab")
     def _complete(event: KeyPressEvent) -> None:
         # Computed here, not by the background completer: a Tab typed right after
@@ -412,10 +418,11 @@ def _copy_text(text: str) -> str:
 
 @contextlib.contextmanager
 def _keys_not_echoed() -> Iterator[None]:
-    """While an answer streams, keys typed are not echoed into it.
+    """While an answer streams, keys typed are neither echoed into it nor changed.
 
-    They stay in the terminal's input queue and show up at the next prompt; Ctrl-C
-    still sends SIGINT.
+    They wait in the terminal's input queue and reach the next prompt as typed (an
+    Enter stays CR, so a message typed ahead is sent when the prompt returns, as in
+    a shell); Ctrl-C still sends SIGINT.
     """
     try:
         import termios
@@ -426,7 +433,8 @@ def _keys_not_echoed() -> Iterator[None]:
         yield
         return
     quiet = list(saved)
-    quiet[3] &= ~termios.ECHO
+    quiet[0] &= ~termios.ICRNL  # iflag: CR is not turned into NL (Ctrl-J here)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflag; ISIG stays on
     try:
         termios.tcsetattr(fd, termios.TCSANOW, quiet)
     except termios.error:

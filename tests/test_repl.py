@@ -566,3 +566,73 @@ def test_reasoning_chunk_then_stream_error_keeps_the_repl(
     session.ctrl("d")
     assert session.wait_exit() == 0
     assert messages(server, 1) == messages(server, 0)
+
+
+def test_ctrl_x_ctrl_e_edits_the_message_in_the_editor(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession], tmp_path: Path
+) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys, pathlib\np = pathlib.Path(sys.argv[-1])\n"
+        "p.write_text(p.read_text().strip() + '\\nwritten in the editor\\n')\n",
+        encoding="utf-8",
+    )
+    server.queue(answer("Edited."))
+    session = start(server, r1_home, VISUAL=f"{sys.executable} {editor}")
+    sessions.append(session)
+    session.wait_prompt()
+    session.send("draft")
+    session.ctrl("x")
+    session.ctrl("e")
+    session.wait_for("written in the editor")
+    session.send("\r")
+    session.wait_for("Edited.")
+    session.wait_prompt()
+    session.ctrl("d")
+    assert session.wait_exit() == 0
+    assert messages(server, 0)[-1]["content"] == "draft\nwritten in the editor"
+
+
+def test_vi_mode_and_no_toolbar_from_config(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession]
+) -> None:
+    config = r1_home / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        "vi_mode = true\ntoolbar = false\n", encoding="utf-8"
+    )
+    server.queue(answer("Vi works."))
+    session = start(server, r1_home)
+    sessions.append(session)
+    session.wait_prompt()
+    assert "tokens" not in "\n".join(session.screen.display)  # no toolbar
+    session.send("hello")
+    session.send("\x1b")  # to normal mode
+    session.pump(0.6)
+    session.send("0iX")  # line start, insert
+    session.wait_for(lambda: session.cursor_line() == "› Xhello")
+    session.send("\r")
+    session.wait_for("Vi works.")
+    session.wait_prompt()
+    session.ctrl("d")
+    assert session.wait_exit() == 0
+    assert messages(server, 0)[-1]["content"] == "Xhello"
+
+
+def test_a_message_typed_during_an_answer_is_sent_after_it(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession]
+) -> None:
+    slow = sse_reply(chat_stream(["word "] * 60 + ["END"], ["hm"]), delay=0.02)
+    server.queue(slow, answer("Second."))
+    session = start(server, r1_home)
+    sessions.append(session)
+    session.wait_prompt()
+    session.type_line("first")
+    session.wait_for("word")
+    session.send("typed ahead\r")
+    session.wait_for("Second.")
+    session.wait_prompt()
+    assert "typed ahead" not in session.text().split("END")[0]  # not echoed mid-answer
+    session.ctrl("d")
+    assert session.wait_exit() == 0
+    assert messages(server, 1)[-1] == {"role": "user", "content": "typed ahead"}

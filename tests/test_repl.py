@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import signal
 import sqlite3
 import stat
 import sys
@@ -154,13 +155,37 @@ def test_multi_turn_chat_sends_the_whole_conversation(
 def test_bare_r1_on_a_terminal_opens_the_repl(
     server: FakeServer, r1_home: Path, sessions: list[PtySession]
 ) -> None:
+    config = r1_home / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        f'provider = "openai"\nbase_url = "{server.url}/v1"\nmodel = "{MODEL}"\n',
+        encoding="utf-8",
+    )
     server.queue(answer("Hi!"))
-    session = start(server, r1_home, command=())
+    session = PtySession([], pty_env(r1_home, R1CLI_API_KEY=KEY))
     sessions.append(session)
     ask(session, "hello", "Hi!")
     session.type_line("/exit")
     assert session.wait_exit() == 0
     assert messages(server, 0) == [{"role": "user", "content": "hello"}]
+
+
+def test_flags_without_a_prompt_open_the_repl_but_ask_does_not(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession]
+) -> None:
+    session = start(server, r1_home, "--effort", "low", command=())
+    sessions.append(session)
+    session.wait_prompt()
+    session.type_line("/effort")
+    session.wait_for("effort: low")
+    session.wait_prompt()
+    session.ctrl("d")
+    assert session.wait_exit() == 0
+
+    explicit = start(server, r1_home, command=("ask",))
+    sessions.append(explicit)
+    assert explicit.wait_exit() == 2
+    assert "error: no prompt" in explicit.text()
 
 
 def test_first_message_given_on_the_command_line(
@@ -636,3 +661,19 @@ def test_a_message_typed_during_an_answer_is_sent_after_it(
     session.ctrl("d")
     assert session.wait_exit() == 0
     assert messages(server, 1)[-1] == {"role": "user", "content": "typed ahead"}
+
+
+def test_sigterm_mid_answer_saves_and_ends_by_sigterm(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession]
+) -> None:
+    server.queue(slow_answer(["hm"], ["Some words "] * 300, 0.02))
+    session = start(server, r1_home)
+    sessions.append(session)
+    session.wait_prompt()
+    session.type_line("long one")
+    session.wait_for("Some words")
+    session.child.kill(signal.SIGTERM)
+    assert session.wait_exit() == 128 + signal.SIGTERM
+    row = history_rows(r1_home)[0]
+    assert row["status"] == "interrupted"
+    assert str(row["content"]).startswith("Some words")

@@ -68,6 +68,12 @@ def sessions() -> Iterator[list[PtySession]]:
         session.close()
 
 
+def write_config(home: Path, text: str) -> None:
+    folder = home / "config"
+    folder.mkdir(parents=True)
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+
+
 def answer(text: str, reasoning: str = "", **usage: object) -> Reply:
     return sse_reply(
         chat_stream([text], [reasoning] if reasoning else [], usage=usage or None)
@@ -155,11 +161,9 @@ def test_multi_turn_chat_sends_the_whole_conversation(
 def test_bare_r1_on_a_terminal_opens_the_repl(
     server: FakeServer, r1_home: Path, sessions: list[PtySession]
 ) -> None:
-    config = r1_home / "config"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(
+    write_config(
+        r1_home,
         f'provider = "openai"\nbase_url = "{server.url}/v1"\nmodel = "{MODEL}"\n',
-        encoding="utf-8",
     )
     server.queue(answer("Hi!"))
     session = PtySession([], pty_env(r1_home, R1CLI_API_KEY=KEY))
@@ -554,12 +558,10 @@ def test_model_and_provider_switch_reaches_the_request(
 ) -> None:
     other = FakeServer()
     with other:
-        config = r1_home / "config"
-        config.mkdir(parents=True)
-        (config / "config.toml").write_text(
+        write_config(
+            r1_home,
             f'[providers.local2]\nextends = "openai"\nbase_url = "{other.url}/v1"\n'
             'model = "local-model"\nauth = "none"\n',
-            encoding="utf-8",
         )
         other.queue(answer("From the other server."))
         session = start(server, r1_home)
@@ -621,11 +623,7 @@ def test_ctrl_x_ctrl_e_edits_the_message_in_the_editor(
 def test_vi_mode_and_no_toolbar_from_config(
     server: FakeServer, r1_home: Path, sessions: list[PtySession]
 ) -> None:
-    config = r1_home / "config"
-    config.mkdir(parents=True)
-    (config / "config.toml").write_text(
-        "vi_mode = true\ntoolbar = false\n", encoding="utf-8"
-    )
+    write_config(r1_home, "vi_mode = true\ntoolbar = false\n")
     server.queue(answer("Vi works."))
     session = start(server, r1_home)
     sessions.append(session)

@@ -423,7 +423,7 @@ class ChatSession:
     def set_param(self, name: str, raw: str) -> tuple[str, Any]:
         """Set one request parameter; `default`/`off`/`none` unsets it."""
         key = name.strip().replace("-", "_").lower()
-        if raw.strip().lower() in UNSET_WORDS and key != "stop":
+        if raw.strip().lower() in UNSET_WORDS:
             self.unset_param(key)
             return key, None
         key, value = parse_param(name, raw)

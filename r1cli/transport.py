@@ -10,10 +10,12 @@ with keys in them to the new origin. Nothing above this module sees an httpx exc
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import os
 import random
 import re
+import ssl
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -96,7 +98,9 @@ def open_stream(
     """POST `request` and yield the streaming 200 response, retrying what is safe."""
     host = urlsplit(request.url).hostname or request.url
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, verify=_tls_context()
+    ) as client:
         if debug:
             _debug_request(request, debug)
         attempt = 0
@@ -123,6 +127,13 @@ def open_stream(
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
             time.sleep(wait)
             attempt += 1
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle costs ~40 ms, and the REPL
+    sends many requests. Built as httpx would (SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
+    return httpx.create_ssl_context()
 
 
 def _send(client: httpx.Client, request: HttpRequest, host: str) -> httpx.Response:

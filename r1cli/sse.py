@@ -7,8 +7,10 @@ WHATWG event-stream rules (wire-formats §1.1). It adds the tolerances real LLM 
 need: llama.cpp's non-standard `error:` field is surfaced as an `error` event, and
 `close()` flushes an event that never got its blank line. It knows no JSON and no
 provider; Content-Encoding (gzip) is undone by httpx before bytes reach us. Work is
-linear in the input: each byte is decoded and scanned once, and a long line is kept as
-a list of pieces until its terminator arrives.
+linear in the input: each byte is decoded once and scanned a fixed number of times, and
+a long line is kept as a list of pieces until its terminator arrives. LF-only text, the
+common case, takes a fast path that must give exactly what the general line-by-line
+state machine gives (tests/test_sse.py checks one against the other).
 """
 
 from __future__ import annotations
@@ -97,7 +99,14 @@ class SSEDecoder:
                 text = text[1:]
         if self._after_cr and text[:1] == "\n":
             text = text[1:]  # the LF half of a CRLF split across reads
-        self._after_cr = text.endswith("\r")
+        if "\r" in text:
+            self._after_cr = text[-1] == "\r"
+            return self._feed_lines(text)
+        self._after_cr = False
+        return self._feed_lf(text)
+
+    def _feed_lines(self, text: str) -> list[SSEEvent]:
+        """The general state machine: any terminators, one line at a time."""
         events: list[SSEEvent] = []
         pos = 0
         for match in _EOL.finditer(text):
@@ -108,6 +117,58 @@ class SSEDecoder:
             pos = match.end()
         if pos < len(text):
             self._add_partial(text[pos:])
+        return events
+
+    def _feed_lf(self, text: str) -> list[SSEEvent]:
+        """The same result as `_feed_lines` for text without CR, one block at a time.
+
+        Nearly every event a chat server sends is one `data: {...}` line and a blank
+        line. Per-line dispatch through `_take_line` was the client's largest cost per
+        token, so LF-only text is cut at each blank line with C-level str methods, and
+        a block that is exactly one data line becomes its event directly. Any other
+        block (comments, `event:`/`id:`/`error:` fields, several data lines, data
+        pending from an earlier read) goes through `_take_line` line by line, as does
+        the text after the last blank line; an unterminated line stays buffered.
+        """
+        events: list[SSEEvent] = []
+        if self._partial:
+            # Finish the line an earlier read left open before cutting blocks.
+            end = text.find("\n")
+            if end < 0:
+                self._add_partial(text)
+                return events
+            line = self._join_partial(text[:end])
+            self._check_length(len(line))
+            self._take_line(line, events)
+            text = text[end + 1 :]
+        # B + "\n\n" is B's lines, each terminated, then a blank line; the last
+        # piece has no blank line after it (yet).
+        blocks = text.split("\n\n")
+        rest = blocks.pop()
+        # A block can skip `_take_line` only when no data or event name is pending;
+        # every blank line leaves none, so only the first block can be held up.
+        clean = not self._data and not self._event
+        max_line = self._max_line
+        for block in blocks:
+            if clean and block[:5] == "data:" and "\n" not in block:
+                if len(block) > max_line:
+                    self._check_length(len(block))
+                value = block[6:] if block[5:6] == " " else block[5:]
+                events.append(SSEEvent("message", value, (value,)))
+                continue
+            for line in block.split("\n"):
+                self._check_length(len(line))
+                self._take_line(line, events)
+            self._take_line("", events)
+            clean = True
+        if rest:
+            lines = rest.split("\n")
+            last = lines.pop()
+            for line in lines:
+                self._check_length(len(line))
+                self._take_line(line, events)
+            if last:
+                self._add_partial(last)
         return events
 
     def _add_partial(self, piece: str) -> None:

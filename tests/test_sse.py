@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -396,3 +396,125 @@ SSE_PIECES = [
 )
 def test_any_stream_is_split_invariant(body: bytes, cuts: list[int]) -> None:
     assert decode(split_at(body, cuts)) == decode([body])
+
+
+# -- the LF fast path against the general line-by-line state machine -----------------
+
+
+class LineByLine(SSEDecoder):
+    """The decoder with its LF fast path turned off: every line goes one at a time
+    through the general state machine, the reference the fast path must match."""
+
+    def _feed_lf(self, text: str) -> list[SSEEvent]:
+        return self._feed_lines(text)
+
+
+Outcomes = list[list[SSEEvent] | str]
+
+
+def outcomes(
+    decoder_class: type[SSEDecoder], writes: list[bytes], max_line: int | None = None
+) -> Outcomes:
+    """What each feed and the close returned, or "overflow" where it raised."""
+    decoder = decoder_class(max_line_chars=max_line or MAX_LINE_CHARS)
+    results: Outcomes = []
+    try:
+        for write in writes:
+            results.append(decoder.feed(write))
+        results.append(decoder.close())
+    except SSEOverflow:
+        results.append("overflow")
+    return results
+
+
+# Field values never hold a line terminator (the wire cannot carry one in a line);
+# they do hold colons, spaces, JSON punctuation, non-ASCII and a BOM.
+VALUE = st.text(alphabet=st.sampled_from(list('ab {}":[]é好😊\ufeff')), max_size=10)
+FIELD = st.one_of(
+    VALUE.map(lambda v: "data: " + v),
+    VALUE.map(lambda v: "data:" + v),
+    VALUE.map(lambda v: "data:  " + v),
+    st.just("data"),
+    VALUE.map(lambda v: "event: " + v),
+    VALUE.map(lambda v: "id: " + v),
+    st.integers(0, 9999).map(lambda n: f"retry: {n}"),
+    VALUE.map(lambda v: ":" + v),  # a comment (keep-alive)
+    VALUE.map(lambda v: "error: " + v),
+    VALUE.map(lambda v: "x-field: " + v),
+)
+ANY_EOL = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def framed_streams(draw: st.DrawFn) -> bytes:
+    """An event stream mixing every framing: mostly `data: …` events, as servers
+    send, with comments, multi-line data, named events, id/retry/error fields,
+    LF/CRLF/CR (or LF only), extra blank lines, a leading BOM and an unterminated
+    tail."""
+    eol = st.just("\n") if draw(st.booleans()) else ANY_EOL
+    common = st.tuples(VALUE.map(lambda v: "data: " + v), eol).map(lambda x: [x])
+    event = st.one_of(common, common, st.lists(st.tuples(FIELD, eol), max_size=4))
+    text = "\ufeff" if draw(st.booleans()) else ""
+    for lines in draw(st.lists(event, max_size=8)):
+        text += "".join(field + end for field, end in lines)
+        text += "".join(draw(st.lists(eol, min_size=1, max_size=3)))
+    text += draw(st.one_of(st.just(""), FIELD, FIELD.map(lambda f: f + "\n")))
+    return text.encode()
+
+
+@FAST
+@given(
+    body=framed_streams(),
+    cuts=st.lists(st.integers(0, 10_000), max_size=8),
+    max_line=st.one_of(st.none(), st.integers(1, 24)),
+)
+def test_fast_path_matches_line_by_line(
+    body: bytes, cuts: list[int], max_line: int | None
+) -> None:
+    writes = split_at(body, cuts)
+    fast = outcomes(SSEDecoder, writes, max_line)
+    assert fast == outcomes(LineByLine, writes, max_line)
+    if max_line is None:  # and neither depends on how the bytes were split
+        whole = outcomes(LineByLine, [body])
+        assert list(chain.from_iterable(fast)) == list(chain.from_iterable(whole))
+
+
+@FAST
+@given(
+    body=st.lists(st.sampled_from(SSE_PIECES), max_size=60).map(b"".join),
+    cuts=st.lists(st.integers(0, 10_000), max_size=8),
+    max_line=st.one_of(st.none(), st.integers(1, 12)),
+)
+def test_fast_path_matches_line_by_line_on_any_bytes(
+    body: bytes, cuts: list[int], max_line: int | None
+) -> None:
+    writes = split_at(body, cuts)
+    assert outcomes(SSEDecoder, writes, max_line) == outcomes(
+        LineByLine, writes, max_line
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_fast_path_matches_line_by_line_on_fixtures(name: str) -> None:
+    writes = list(ALL[name])
+    assert outcomes(SSEDecoder, writes) == outcomes(LineByLine, writes)
+    body = b"".join(writes)
+    for i in range(len(body) + 1):
+        writes = [body[:i], body[i:]]
+        assert outcomes(SSEDecoder, writes) == outcomes(LineByLine, writes), i
+
+
+def test_plain_data_events_skip_the_line_machine() -> None:
+    # Guards the tests above against comparing the general path with itself.
+    class Counting(SSEDecoder):
+        taken = 0
+
+        def _take_line(self, line: str, events: list[SSEEvent]) -> None:
+            self.taken += 1
+            super()._take_line(line, events)
+
+    decoder = Counting()
+    body = b'data: {"a":1}\n\ndata:[DONE]\n\ndata: x'
+    assert decoder.feed(body) == [msg('{"a":1}'), msg("[DONE]")]
+    assert decoder.taken == 0
+    assert decoder.close() == [msg("x")]

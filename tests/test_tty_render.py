@@ -30,8 +30,8 @@ from rich.console import Console
 from r1cli.events import ContentDelta, Event, ReasoningDelta, Usage
 from r1cli.messages import Turn
 from r1cli.render.sanitize import sanitize
+from r1cli.render.spinner import StderrSpinner
 from r1cli.render.tty import (
-    StderrSpinner,
     TerminalRenderer,
     answer_markdown,
     footer_line,

@@ -12,7 +12,7 @@ from typing import BinaryIO, TextIO
 from r1cli.events import ContentDelta, Event, ReasoningDelta
 from r1cli.messages import Turn
 from r1cli.render.sanitize import StreamSanitizer
-from r1cli.render.tty import StderrSpinner
+from r1cli.render.spinner import StderrSpinner
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"

@@ -3,7 +3,7 @@
 This module owns what a person sees on a terminal (issue 3, DESIGN.md §1 and
 "Rendering in linear time"):
 - a spinner on stderr with the model name and elapsed seconds until the first token
-  (`StderrSpinner`, also used by the plain renderer on a pipe);
+  (`render/spinner.py`, also used by the plain renderer on a pipe);
 - the reasoning in a dim box (open on the right) showing the last 8 wrapped lines,
   collapsed to one `Thought for …` line when the answer starts (or committed dim,
   line by line, with `show`; nothing with `hide`);
@@ -16,14 +16,13 @@ This module owns what a person sees on a terminal (issue 3, DESIGN.md §1 and
 
 Every model string goes through the shared sanitiser before rich sees it, and is
 handed to rich as `Text`/`Markdown`, never as markup. rich is imported lazily (in a
-background thread while the request is in flight), so importing this module — which
-the pipe renderer does for `StderrSpinner` — costs nothing.
+background thread while the request is in flight), so importing this module costs
+nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import threading
 import time
@@ -32,7 +31,8 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from r1cli.events import ContentDelta, Event, ReasoningDelta
 from r1cli.render.blocks import BlockSplitter
-from r1cli.render.sanitize import StreamSanitizer, sanitize
+from r1cli.render.sanitize import StreamSanitizer
+from r1cli.render.spinner import StderrSpinner
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ReasoningMode",
-    "StderrSpinner",
     "TerminalRenderer",
     "answer_markdown",
     "footer_line",
@@ -69,104 +68,8 @@ SHOW_PARTIAL_LINES = 3  # lines of the unfinished reasoning line shown with `sho
 CODE_THEME = "ansi_dark"
 SYNC_BEGIN = "\x1b[?2026h"  # synchronized output: terminals that know it present
 SYNC_END = "\x1b[?2026l"  # a frame at once; the others ignore it
-SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 MIN_RATE_SECONDS = 0.2
 _RICH_MODULES = ("rich.console", "rich.live", "rich.markdown", "rich.panel")
-
-
-# -- the waiting spinner (stdlib only) ---------------------------------------------
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-def _columns(stream: TextIO) -> int:
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
-class StderrSpinner:
-    """`⠋ waiting for MODEL… 3.2 s` on one stderr line until `stop()`.
-
-    Draws only when its stream is a terminal, from a daemon thread at ~10 Hz (the
-    main thread is blocked in the network read meanwhile). Uses no escape sequences —
-    just CR and spaces — so it works on TERM=dumb and with colour off. `start()` and
-    `stop()` are idempotent and thread-safe; `stop()` returns once the line is clear,
-    so the caller may write to the terminal right after it.
-    """
-
-    def __init__(
-        self,
-        model: str = "",
-        *,
-        file: TextIO | None = None,
-        interval: float = 0.1,
-        enabled: bool | None = None,
-    ) -> None:
-        self._file = file if file is not None else sys.stderr
-        name = sanitize(model)
-        self._label = f"waiting for {name}…" if name else "waiting…"
-        self._interval = interval
-        self._enabled = _isatty(self._file) if enabled is None else enabled
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._drawn = 0  # characters on the line that stop() must blank
-        self._started_at = 0.0
-
-    def start(self) -> None:
-        with self._lock:
-            if not self._enabled or self._thread is not None:
-                return
-            self._started_at = time.monotonic()
-            self._stopping.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="r1cli-spinner", daemon=True
-            )
-            self._thread.start()
-
-    def stop(self) -> None:
-        with self._lock:
-            thread, self._thread = self._thread, None
-            self._stopping.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-        with self._lock:
-            if self._drawn:
-                self._write("\r" + " " * self._drawn + "\r")
-                self._drawn = 0
-
-    def _run(self) -> None:
-        frame = 0
-        while not self._stopping.wait(self._interval):
-            with self._lock:
-                if self._stopping.is_set():
-                    return
-                self._draw(frame)
-            frame += 1
-
-    def _draw(self, frame: int) -> None:
-        elapsed = time.monotonic() - self._started_at
-        glyph = SPINNER_FRAMES[frame % len(SPINNER_FRAMES)]
-        text = f"{glyph} {self._label} {elapsed:.1f} s"
-        text = text[: max(_columns(self._file) - 1, 1)]
-        pad = " " * max(self._drawn - len(text), 0)
-        self._write("\r" + text + pad)
-        self._drawn = max(self._drawn, len(text))
-
-    def _write(self, text: str) -> None:
-        try:
-            self._file.write(text)
-            self._file.flush()
-        except (OSError, ValueError):
-            self._enabled = False
-            self._drawn = 0
 
 
 # -- lazy rich -----------------------------------------------------------------------

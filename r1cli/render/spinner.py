@@ -1,0 +1,108 @@
+"""The waiting spinner: `⠋ waiting for MODEL… 3.2 s` on stderr until the first token.
+
+Standard library only, so the pipe renderer can show it without loading rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import TextIO
+
+from r1cli.render.sanitize import sanitize
+
+SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class StderrSpinner:
+    """`⠋ waiting for MODEL… 3.2 s` on one stderr line until `stop()`.
+
+    Draws only when its stream is a terminal, from a daemon thread at ~10 Hz (the
+    main thread is blocked in the network read meanwhile). Uses no escape sequences —
+    just CR and spaces — so it works on TERM=dumb and with colour off. `start()` and
+    `stop()` are idempotent and thread-safe; `stop()` returns once the line is clear,
+    so the caller may write to the terminal right after it.
+    """
+
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        file: TextIO | None = None,
+        interval: float = 0.1,
+        enabled: bool | None = None,
+    ) -> None:
+        self._file = file if file is not None else sys.stderr
+        name = sanitize(model)
+        self._label = f"waiting for {name}…" if name else "waiting…"
+        self._interval = interval
+        self._enabled = _isatty(self._file) if enabled is None else enabled
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._drawn = 0  # characters on the line that stop() must blank
+        self._started_at = 0.0
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._enabled or self._thread is not None:
+                return
+            self._started_at = time.monotonic()
+            self._stopping.clear()
+            self._thread = threading.Thread(
+                target=self._run, name="r1cli-spinner", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+            self._stopping.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        with self._lock:
+            if self._drawn:
+                self._write("\r" + " " * self._drawn + "\r")
+                self._drawn = 0
+
+    def _run(self) -> None:
+        frame = 0
+        while not self._stopping.wait(self._interval):
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._draw(frame)
+            frame += 1
+
+    def _draw(self, frame: int) -> None:
+        elapsed = time.monotonic() - self._started_at
+        glyph = SPINNER_FRAMES[frame % len(SPINNER_FRAMES)]
+        text = f"{glyph} {self._label} {elapsed:.1f} s"
+        text = text[: max(_columns(self._file) - 1, 1)]
+        pad = " " * max(self._drawn - len(text), 0)
+        self._write("\r" + text + pad)
+        self._drawn = max(self._drawn, len(text))
+
+    def _write(self, text: str) -> None:
+        try:
+            self._file.write(text)
+            self._file.flush()
+        except (OSError, ValueError):
+            self._enabled = False
+            self._drawn = 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -145,6 +146,7 @@ class Repl:
     # -- the loop ----------------------------------------------------------------
 
     def run(self, first_prompt: str | None = None) -> None:
+        threading.Thread(target=_warm_up, name="r1cli-warm-up", daemon=True).start()
         self._banner()
         if self.session.conversation.messages:
             self._recap()
@@ -383,6 +385,19 @@ def _key_bindings() -> KeyBindings:
             event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
 
     return bindings
+
+
+def _warm_up() -> None:
+    """Load what the first turn needs (httpx, the TLS context, rich's Markdown)
+    while the user types it, so Enter sends at once."""
+    with contextlib.suppress(Exception):  # the turn itself reports real failures
+        import r1cli.chat  # noqa: F401  (providers, dialects)
+        from r1cli.transport import warm_up
+
+        warm_up()
+        from r1cli.render.tty import import_quietly
+
+        import_quietly()
 
 
 def _known_secrets(session: ChatSession, outcome: Outcome) -> list[str]:

@@ -129,6 +129,12 @@ def open_stream(
             attempt += 1
 
 
+def warm_up() -> None:
+    """Load the HTTP stack and build the TLS context now, ahead of the first request
+    (the REPL does it while the user types)."""
+    httpx.Client(verify=_tls_context()).close()  # imports httpcore
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """One TLS context per process: loading the CA bundle costs ~40 ms, and the REPL

@@ -82,7 +82,7 @@ def _import_rich() -> None:
     import rich.panel  # noqa: F401
 
 
-def _import_quietly() -> None:
+def import_quietly() -> None:
     # Errors surface on the main thread, which imports again when it needs rich.
     with contextlib.suppress(Exception):
         _import_rich()
@@ -102,7 +102,7 @@ class _Preload:
     def start(self) -> None:
         if self._thread is None and not all(m in sys.modules for m in _RICH_MODULES):
             self._thread = threading.Thread(
-                target=_import_quietly, name="r1cli-import-rich", daemon=True
+                target=import_quietly, name="r1cli-import-rich", daemon=True
             )
             self._thread.start()
 

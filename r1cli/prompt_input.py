@@ -52,6 +52,15 @@ def read_attachment(path: Path) -> str:
         raise UsageError(f"{path} is not valid UTF-8 text") from None
 
 
+def _trim(text: str) -> str:
+    """Without blank lines and spaces around it, but keeping the first line's indent
+    (a pasted code block starts indented)."""
+    lines = text.rstrip().split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def build_prompt(
     words: Sequence[str],
     stdin_text: str | None,
@@ -59,7 +68,7 @@ def build_prompt(
 ) -> str:
     """The user message: arguments, then attached files, then stdin, each fenced."""
     parts: list[str] = []
-    argument = " ".join(words).strip()
+    argument = _trim(" ".join(words))
     if argument:
         parts.append(argument)
     for path in files:

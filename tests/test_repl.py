@@ -227,7 +227,7 @@ def test_multi_line_input_stays_one_message(
     session.type_line("slash")
     session.wait_for("two")
     session.wait_prompt()
-    session.paste("pasted 1\npasted 2\r\npasted 3\n")
+    session.paste("\n    pasted 1\npasted 2\r\npasted 3\n")
     session.pump(0.2)
     assert "three" not in session.text()  # a pasted newline does not send
     session.send("\r")
@@ -242,7 +242,7 @@ def test_multi_line_input_stays_one_message(
     assert sent == [
         "alt\nenter\nline",
         "back\nslash",
-        "pasted 1\npasted 2\npasted 3",  # surrounding blank space trimmed
+        "    pasted 1\npasted 2\npasted 3",  # blank lines around it trimmed
         "/help is a prompt",
     ]
 

@@ -494,6 +494,47 @@ def request_figure() -> Figure:
                   info=True)  # fmt: skip
 
 
+def repl_figures(runs: int) -> list[Figure]:
+    """`r1 chat` on a pty: start to an empty prompt, and Enter to the request arriving
+    (information: the REPL's own latency, as ratios to `python -c pass`)."""
+    from tests.conftest import chat_stream, sse_reply
+    from tests.pty_session import PtySession, pty_env
+
+    ready: list[float] = []
+    sent: list[float] = []
+    with tempfile.TemporaryDirectory() as home, FakeServer() as server:
+        (base,) = median_walls([[sys.executable, "-c", "pass"]], _env(home), 5)
+        for n in range(runs):
+            server.queue(sse_reply(chat_stream(["ok"], ["hm"])))
+            argv = ["chat", "--provider", "openai", "--base-url", f"{server.url}/v1"]
+            started = time.perf_counter()
+            session = PtySession(
+                [*argv, "-m", "m"], pty_env(Path(home) / str(n), R1CLI_API_KEY="x")
+            )
+            try:
+                session.wait_for(session.at_empty_prompt)
+                ready.append(time.perf_counter() - started)
+                session.pump(1.0)  # a person takes longer than this to type
+                session.send("hi")
+                session.pump(0.05)
+                pressed = time.perf_counter()
+                session.send("\r")
+                session.wait_for(lambda n=n: len(server.requests) == n + 1)
+                sent.append(time.perf_counter() - pressed)
+                session.wait_prompt()
+                session.ctrl("d")
+                session.wait_exit()
+            finally:
+                session.close()
+    start, enter = statistics.median(ready), statistics.median(sent)
+    return [
+        Figure("r1 chat: start to an empty prompt ÷ python -c pass", start / base, 0.0,
+               f"{start / base:.1f}x ({start * 1000:.0f} ms)", info=True),
+        Figure("r1 chat: Enter to the request at the server", enter, 0.0,
+               f"{enter * 1000:.0f} ms", unit="s", info=True),
+    ]  # fmt: skip
+
+
 # -- report ---------------------------------------------------------------------------
 
 
@@ -550,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     log("start-up and imports …")
     figures = startup_figures(5 if args.quick else 10) + import_figures()
     figures.append(request_figure())
+    figures += repl_figures(3 if args.quick else 5)
     log("bulk streams …")
     bulk = measure_bulk((2000, 20000), runs, log)
     figures += cpu_figures(bulk) + memory_and_bytes_figures(bulk)

@@ -48,6 +48,23 @@ class Outcome:
     def warn(self, message: str) -> None:
         _stderr(f"warning: {self._clean(message)}")
 
+    def after_turn(self, turn: Any, hint: str | None) -> None:
+        """Warnings a finished turn deserves: history not saved, a token-limit cut.
+
+        `hint` is how to raise the limit where the user is (a flag, a slash command).
+        """
+        warning = getattr(self.recorder, "warning", None)
+        if warning:
+            self.warn(warning)
+        if turn.status != "length":
+            return
+        if not turn.content and turn.reasoning:
+            self.warn("the model ran out of tokens while thinking; no answer was given")
+        else:
+            self.warn("the answer was cut off at the token limit")
+        if hint:
+            _stderr(f"hint: {hint}")
+
     def debug_line(self, message: str) -> None:
         if self.debug:
             _stderr(f"debug: {self._clean(message)}")

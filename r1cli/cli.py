@@ -181,7 +181,7 @@ def ask(
         from r1cli.ask import run_ask
 
         turn = run_ask(ask_options(values), outcome)
-        _after_turn(turn, outcome)
+        outcome.after_turn(turn, None if json_output else "raise --max-tokens")
 
     guarded(body, outcome)
 
@@ -297,26 +297,6 @@ _DEFAULT_COMMAND = {"used": False}
 def _defaulted() -> bool:
     """True when `ask` was picked by `r1 …` rather than typed as `r1 ask …`."""
     return _DEFAULT_COMMAND["used"]
-
-
-def _after_turn(turn: object, outcome: object) -> None:
-    from r1cli.boundary import Outcome
-    from r1cli.messages import Turn
-
-    assert isinstance(turn, Turn) and isinstance(outcome, Outcome)
-    warning = getattr(outcome.recorder, "warning", None)
-    if warning:
-        outcome.warn(warning)
-    if turn.status == "length":
-        if not turn.content and turn.reasoning:
-            outcome.warn(
-                "the model ran out of tokens while thinking; no answer was given"
-            )
-        else:
-            outcome.warn("the answer was cut off at the token limit")
-        hint = "raise --max-tokens" if not outcome.json else None
-        if hint:
-            sys.stderr.write(f"hint: {hint}\n")
 
 
 def parse_body_options(pairs: list[str]) -> dict[str, object]:

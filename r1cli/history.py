@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import HistoryError, UsageError
-from r1cli.messages import INTERRUPTED_MARKER, Conversation, Message, Turn
+from r1cli.messages import Conversation, Message, Turn, replay_text
 from r1cli.paths import ensure_private_dir
 
 BUSY_TIMEOUT_MS = 5000
@@ -240,15 +240,6 @@ def _as_history_error(path: Path, exc: sqlite3.Error) -> HistoryError:
             hint=f"try again when the other r1 is done; {_NO_HISTORY}",
         )
     return _unwritable(path, exc)
-
-
-def _answer_text(row: sqlite3.Row) -> str | None:
-    """What an earlier answer contributes to a request: content, marked if cut off."""
-    if not row["content"]:
-        return None  # nothing was said; an empty assistant turn is rejected upstream
-    if row["status"] in ("interrupted", "error", "streaming"):
-        return row["content"] + INTERRUPTED_MARKER
-    return row["content"]
 
 
 def _like_snippet(text: str, query: str, markers: tuple[str, str]) -> str:
@@ -634,7 +625,8 @@ class HistoryStore:
     def load_conversation(self, conversation_id: str) -> Conversation:
         """The messages to send to a model to continue this conversation.
 
-        Content only, never reasoning; a cut-off answer carries INTERRUPTED_MARKER;
+        Content only, never reasoning; a cut-off answer carries INTERRUPTED_MARKER
+        (`replay_text`);
         empty answers are left out and consecutive user messages are merged, so
         roles alternate. The result may end with a user message (its answer failed).
         """
@@ -651,7 +643,7 @@ class HistoryStore:
                 conversation.system = row["content"] or None
             elif row["role"] == "user":
                 append_user_message(conversation, row["content"])
-            elif (text := _answer_text(row)) is not None:
+            elif (text := replay_text(row["content"], row["status"])) is not None:
                 conversation.messages.append(Message("assistant", text))
         return conversation
 

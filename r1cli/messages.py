@@ -27,6 +27,22 @@ TurnStatus = Literal["streaming", "complete", "interrupted", "error", "length"]
 INTERRUPTED_MARKER = "\n\n[answer interrupted]"
 
 
+def replay_text(content: str, status: str) -> str | None:
+    """What an earlier answer contributes to the next request: its content, marked
+    when it was cut off; None when it said nothing (providers reject empty turns)."""
+    if not content:
+        return None
+    if status in ("interrupted", "error", "streaming"):
+        return content + INTERRUPTED_MARKER
+    return content
+
+
+def unmarked(content: str) -> tuple[str, bool]:
+    """A replayed answer's text without the cut-off marker, and whether it had it."""
+    cut = content.endswith(INTERRUPTED_MARKER)
+    return content.removesuffix(INTERRUPTED_MARKER), cut
+
+
 @dataclass(slots=True)
 class Message:
     """One message as sent to a model: role and content only."""

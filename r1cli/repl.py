@@ -43,7 +43,7 @@ from r1cli import slash
 from r1cli.ask import AskOptions
 from r1cli.boundary import Outcome, report_error, report_internal
 from r1cli.errors import R1Error, UsageError
-from r1cli.messages import INTERRUPTED_MARKER, Turn
+from r1cli.messages import Turn, unmarked
 from r1cli.paths import ensure_private_dir
 from r1cli.redact import looks_like_secret
 from r1cli.render.sanitize import sanitize
@@ -227,20 +227,7 @@ class Repl:
         finally:
             # The turn is over: a later error (a slash command's) saved nothing.
             self.outcome.turn = None
-        self._after(turn)
-
-    def _after(self, turn: Turn) -> None:
-        warning = getattr(self.outcome.recorder, "warning", None)
-        if warning:
-            self.outcome.warn(warning)
-        if turn.status == "length":
-            if not turn.content and turn.reasoning:
-                self.outcome.warn(
-                    "the model ran out of tokens while thinking; no answer was given"
-                )
-            else:
-                self.outcome.warn("the answer was cut off at the token limit")
-            _stderr("hint: raise it with /set max_tokens N, then /retry")
+        self.outcome.after_turn(turn, "raise it with /set max_tokens N, then /retry")
 
     # -- output ------------------------------------------------------------------
 
@@ -268,7 +255,7 @@ class Repl:
         messages = self.session.conversation.messages[-RECAP_MESSAGES:]
         for message in messages:
             label = "you" if message.role == "user" else "r1"
-            text = message.content.removesuffix(INTERRUPTED_MARKER)
+            text, cut = unmarked(message.content)
             lines = [line for line in text.strip().splitlines() if line.strip()]
             shown = lines[:RECAP_LINES]
             for n, line in enumerate(shown):
@@ -279,7 +266,7 @@ class Repl:
                     " " * (len(label) + 2)
                     + f"… ({len(lines) - RECAP_LINES} more lines)"
                 )
-            if message.content.endswith(INTERRUPTED_MARKER):
+            if cut:
                 self._note(" " * (len(label) + 2) + "[interrupted]")
         if messages:
             self._note("")
@@ -305,8 +292,12 @@ class Repl:
         settings = self.session.settings
         outcome = self.outcome
 
+        # Keys in the environment and the keys file, read once; the session's own
+        # (which grow when /provider switches) are looked at on every line.
+        stored = _stored_secrets(self.session)
+
         def secrets() -> list[str]:
-            return _known_secrets(self.session, outcome)
+            return [*outcome.secrets, *stored]
 
         return PromptSession(
             message=[("class:prompt", "› ")],
@@ -400,14 +391,11 @@ def _warm_up() -> None:
         import_quietly()
 
 
-def _known_secrets(session: ChatSession, outcome: Outcome) -> list[str]:
-    """Every API key this process knows of: session keys, key variables, keys file."""
+def _stored_secrets(session: ChatSession) -> list[str]:
+    """The API keys in `*_API_KEY` variables and in the keys file."""
     from r1cli.keys import read_keys
 
-    found = list(outcome.secrets)
-    found += [
-        v for k, v in os.environ.items() if k.endswith("_API_KEY") and len(v) >= 8
-    ]
+    found = [v for k, v in os.environ.items() if k.endswith("_API_KEY") and len(v) >= 8]
     with contextlib.suppress(Exception):
         found += read_keys(session.paths.keys_file).values()
     return found

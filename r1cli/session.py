@@ -33,7 +33,7 @@ from r1cli.boundary import Outcome
 from r1cli.errors import ConfigError, UsageError
 from r1cli.events import Usage
 from r1cli.keys import require_key
-from r1cli.messages import INTERRUPTED_MARKER, Conversation, Message, Turn
+from r1cli.messages import Conversation, Message, Turn, replay_text, unmarked
 from r1cli.options import Sampling
 from r1cli.paths import Paths, resolve_paths
 from r1cli.prompt_input import build_prompt, read_attachment
@@ -103,13 +103,18 @@ def context_window(model: str, configured: int = 0) -> int | None:
     return None
 
 
+def param_key(name: str) -> str:
+    """`max-tokens`, `Max_Tokens` → `max_tokens`."""
+    return name.strip().replace("-", "_").lower()
+
+
 def parse_param(name: str, raw: str) -> tuple[str, Any]:
     """A `/set NAME VALUE` pair as (field or body name, typed value).
 
     Raises:
         UsageError: the value does not fit the parameter.
     """
-    key = name.strip().replace("-", "_").lower()
+    key = param_key(name)
     kind = PARAM_KINDS.get(key)
     text = raw.strip()
     if kind is None:
@@ -212,7 +217,7 @@ class ChatSession:
     def last_answer(self) -> str | None:
         for message in reversed(self.conversation.messages):
             if message.role == "assistant":
-                return message.content.removesuffix(INTERRUPTED_MARKER)
+                return unmarked(message.content)[0]
         return None
 
     def last_prompt(self) -> str | None:
@@ -323,9 +328,8 @@ class ChatSession:
         if turn is None:
             return
         self.last_turn = turn
-        if turn.content:
-            cut = turn.status in ("interrupted", "error")
-            text = turn.content + (INTERRUPTED_MARKER if cut else "")
+        text = replay_text(turn.content, turn.status)
+        if text is not None:
             self.conversation.messages.append(Message("assistant", text))
         if turn.status != "error" or turn.usage is not None:
             self.usage.add(turn.usage)
@@ -422,7 +426,7 @@ class ChatSession:
 
     def set_param(self, name: str, raw: str) -> tuple[str, Any]:
         """Set one request parameter; `default`/`off`/`none` unsets it."""
-        key = name.strip().replace("-", "_").lower()
+        key = param_key(name)
         if raw.strip().lower() in UNSET_WORDS:
             self.unset_param(key)
             return key, None
@@ -436,7 +440,7 @@ class ChatSession:
         return key, value
 
     def unset_param(self, name: str) -> None:
-        key = name.strip().replace("-", "_").lower()
+        key = param_key(name)
         if key in PARAM_KINDS:
             empty = Sampling()
             self.sampling = replace(self.sampling, **{key: getattr(empty, key)})

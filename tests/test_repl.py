@@ -9,7 +9,6 @@ database. Slash-command logic is covered without a terminal in tests/test_slash.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import signal
 import sqlite3
@@ -66,6 +65,11 @@ def sessions() -> Iterator[list[PtySession]]:
     yield started
     for session in started:
         session.close()
+
+
+def quit_with_ctrl_d(session: PtySession) -> None:
+    session.ctrl("d")
+    assert session.wait_exit() == 0
 
 
 def write_config(home: Path, text: str) -> None:
@@ -133,8 +137,7 @@ def test_multi_turn_chat_sends_the_whole_conversation(
     assert "12 in · 30 out" in text
     # toolbar: tokens of the context and the running cost
     assert "70 tokens" in text and "$0.0020" in text
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
 
     first, second = bodies(server)
     assert first["messages"] == [
@@ -183,8 +186,7 @@ def test_flags_without_a_prompt_open_the_repl_but_ask_does_not(
     session.type_line("/effort")
     session.wait_for("effort: low")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
 
     explicit = start(server, r1_home, command=("ask",))
     sessions.append(explicit)
@@ -200,8 +202,7 @@ def test_first_message_given_on_the_command_line(
     sessions.append(session)
     session.wait_for("Forty-two.")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     assert messages(server, 0)[-1] == {"role": "user", "content": "the answer?"}
 
 
@@ -236,8 +237,7 @@ def test_multi_line_input_stays_one_message(
     session.type_line("//help is a prompt")
     session.wait_for("four")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     sent = [messages(server, n)[-1]["content"] for n in range(4)]
     assert sent == [
         "alt\nenter\nline",
@@ -255,8 +255,7 @@ def test_input_history_across_runs_without_secrets(
     sessions.append(session)
     ask(session, "remember this line", "ok 1")
     ask(session, "my key is sk-or-v1-abcdef0123456789abcdef0123456789", "ok 2")
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     stored = (r1_home / "state" / "input-history").read_text(encoding="utf-8")
     assert "remember this line" in stored
     assert "sk-or-v1" not in stored
@@ -271,8 +270,7 @@ def test_input_history_across_runs_without_secrets(
     again.send("\r")
     again.wait_for("ok 3")
     again.wait_prompt()
-    again.ctrl("d")
-    assert again.wait_exit() == 0
+    quit_with_ctrl_d(again)
     assert messages(server, 2)[-1]["content"] == "remember this line"
 
 
@@ -289,8 +287,7 @@ def test_tab_completes_commands_and_arguments(
     session.send("\r")
     session.wait_for("reasoning: hide")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
 
 
 # -- keys during an answer ------------------------------------------------------------
@@ -332,8 +329,7 @@ def test_ctrl_c_mid_turn_keeps_the_partial_and_returns_to_the_prompt(
     session.type_line("and now?")
     session.wait_for("Fine.")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     history = messages(server, 1)
     if phase == "answer":
         assert history[1]["role"] == "assistant"
@@ -358,8 +354,7 @@ def test_ctrl_c_while_the_connection_stalls(
     session.ctrl("c")
     session.wait_prompt(timeout=5)
     assert time.monotonic() - pressed < 1.5
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
 
 
 def test_ctrl_c_and_ctrl_d_at_the_prompt(
@@ -402,8 +397,7 @@ def test_an_error_is_one_line_and_retry_recovers(
     session.type_line("/retry")
     session.wait_for("Recovered.")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     assert messages(server, 0) == messages(server, 1)
     assert [r["content"] for r in history_rows(r1_home)] == ["Recovered."]
 
@@ -415,8 +409,7 @@ def test_resume_with_c_shows_the_last_turns_and_continues(
     first = start(server, r1_home)
     sessions.append(first)
     ask(first, "first question", "With two paragraphs.")
-    first.ctrl("d")
-    assert first.wait_exit() == 0
+    quit_with_ctrl_d(first)
 
     resumed = start(server, r1_home, "-c")
     sessions.append(resumed)
@@ -427,8 +420,7 @@ def test_resume_with_c_shows_the_last_turns_and_continues(
     # the recap is dimmed
     assert re.search(rb"\x1b\[2myou: first question", bytes(resumed.output))
     ask(resumed, "follow-up", "Second.")
-    resumed.ctrl("d")
-    assert resumed.wait_exit() == 0
+    quit_with_ctrl_d(resumed)
     assert messages(server, 1) == [
         {"role": "user", "content": "first question"},
         {"role": "assistant", "content": "First answer.\n\nWith two paragraphs."},
@@ -536,7 +528,7 @@ def test_slash_commands_on_the_terminal(
     first = requests[0]
     assert first["messages"][0] == {"role": "system", "content": "You are terse."}
     assert first["temperature"] == 0.25 and first["max_tokens"] == 500
-    assert json.dumps(first).count("high") >= 1  # the effort went out
+    assert first["reasoning_effort"] == "high"
     assert requests[1]["messages"] == first["messages"]  # /retry: same request
     assert requests[2]["messages"][-1] == {"role": "user", "content": "edited prompt"}
     assert len(requests[2]["messages"]) == 2  # /edit replaced the exchange
@@ -570,8 +562,7 @@ def test_model_and_provider_switch_reaches_the_request(
         session.type_line("/provider local2")
         session.wait_for("provider: local2")
         ask(session, "hello other", "From the other server.")
-        session.ctrl("d")
-        assert session.wait_exit() == 0
+        quit_with_ctrl_d(session)
         assert server.requests == []
         body = other.requests[0].json()
         assert body["model"] == "local-model"
@@ -590,8 +581,7 @@ def test_reasoning_chunk_then_stream_error_keeps_the_repl(
     ask(session, "q", "error:")
     assert "without a finish" in session.text()
     ask(session, "/retry", "Whole.")
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     assert messages(server, 1) == messages(server, 0)
 
 
@@ -615,8 +605,7 @@ def test_ctrl_x_ctrl_e_edits_the_message_in_the_editor(
     session.send("\r")
     session.wait_for("Edited.")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     assert messages(server, 0)[-1]["content"] == "draft\nwritten in the editor"
 
 
@@ -637,8 +626,7 @@ def test_vi_mode_and_no_toolbar_from_config(
     session.send("\r")
     session.wait_for("Vi works.")
     session.wait_prompt()
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     assert messages(server, 0)[-1]["content"] == "Xhello"
 
 
@@ -656,8 +644,7 @@ def test_a_message_typed_during_an_answer_is_sent_after_it(
     session.wait_for("Second.")
     session.wait_prompt()
     assert "typed ahead" not in session.text().split("END")[0]  # not echoed mid-answer
-    session.ctrl("d")
-    assert session.wait_exit() == 0
+    quit_with_ctrl_d(session)
     assert messages(server, 1)[-1] == {"role": "user", "content": "typed ahead"}
 
 
@@ -675,3 +662,37 @@ def test_sigterm_mid_answer_saves_and_ends_by_sigterm(
     row = history_rows(r1_home)[0]
     assert row["status"] == "interrupted"
     assert str(row["content"]).startswith("Some words")
+
+
+def test_an_answer_cut_at_the_token_limit_says_how_to_raise_it(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession]
+) -> None:
+    server.queue(sse_reply(chat_stream(["Half an ans"], ["hm"], finish="length")))
+    session = start(server, r1_home)
+    sessions.append(session)
+    ask(session, "long question", "Half an ans")
+    text = session.text()
+    assert "warning: the answer was cut off at the token limit" in text
+    assert "hint: raise it with /set max_tokens N, then /retry" in text
+    quit_with_ctrl_d(session)
+
+
+def test_input_history_leaves_out_the_keys_r1_knows(
+    server: FakeServer, r1_home: Path, sessions: list[PtySession]
+) -> None:
+    # Neither key looks like a key: they are left out because r1 knows them.
+    stored_key = "plainstoredvalue42"
+    config = r1_home / "config"
+    config.mkdir(parents=True, mode=0o700)
+    (config / "keys.toml").write_text(f'deepseek = "{stored_key}"\n', encoding="utf-8")
+    (config / "keys.toml").chmod(0o600)
+    server.queue(answer("a"), answer("b"), answer("c"))
+    session = start(server, r1_home)
+    sessions.append(session)
+    ask(session, f"the key {KEY} works?", "a")
+    ask(session, f"and {stored_key}?", "b")
+    ask(session, "an ordinary line", "c")
+    quit_with_ctrl_d(session)
+    stored = (r1_home / "state" / "input-history").read_text(encoding="utf-8")
+    assert "an ordinary line" in stored
+    assert KEY not in stored and stored_key not in stored

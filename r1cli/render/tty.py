@@ -215,31 +215,46 @@ def render_block(
     return (lines[1:] if after_newline else lines), top[-1].type != "hr"
 
 
-class _Answer:
-    """The answer's text: sanitised, split into blocks, and the blank-line state.
+class _Deltas:
+    """Deltas collected as they arrive and sanitised once per frame.
 
-    Deltas are only collected as they arrive; they are sanitised and split once
-    per frame (`process`), so a token costs a list append, and the splitter parses
-    once per frame rather than once per line. Both steps are chunk-invariant, so
-    the result is the same.
+    A token costs a list append; the sanitiser (chunk-invariant, so the result is
+    the same) and whatever consumes its output run once per frame.
     """
 
     def __init__(self) -> None:
         self._sanitizer = StreamSanitizer()
-        self._splitter = BlockSplitter()
         self._raw: list[str] = []  # deltas since the last frame
-        self.after_newline = False  # the next block follows a rendered element
         self.chars = 0
-        self.pending: list[str] = []  # finished blocks waiting for the next frame
 
     def feed(self, text: str) -> None:
         self._raw.append(text)
         self.chars += len(text)
 
+    def _take(self) -> str | None:
+        """The sanitised text of the deltas since the last frame; None if none came."""
+        if not self._raw:
+            return None
+        raw, self._raw = "".join(self._raw), []
+        return self._sanitizer.feed(raw)
+
+
+class _Answer(_Deltas):
+    """The answer's text: sanitised, split into blocks, and the blank-line state.
+
+    The splitter, too, parses once per frame (`process`) rather than once per line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._splitter = BlockSplitter()
+        self.after_newline = False  # the next block follows a rendered element
+        self.pending: list[str] = []  # finished blocks waiting for the next frame
+
     def process(self) -> None:
-        if self._raw:
-            raw, self._raw = "".join(self._raw), []
-            self.pending += self._splitter.feed(self._sanitizer.feed(raw))
+        text = self._take()
+        if text is not None:
+            self.pending += self._splitter.feed(text)
 
     def finish(self) -> None:
         self.process()
@@ -273,7 +288,7 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
-class _Reasoning:
+class _Reasoning(_Deltas):
     """The reasoning's text as the view needs it: counts and bounded tails.
 
     Keeps only a bounded tail for the panel (never the whole reasoning per frame).
@@ -283,23 +298,17 @@ class _Reasoning:
     TAIL_CAP = 16_384  # characters kept for the panel: 8 lines of 2,000 columns
 
     def __init__(self, mode: ReasoningMode) -> None:
+        super().__init__()
         self._mode = mode
-        self._sanitizer = StreamSanitizer()
-        self._raw: list[str] = []  # deltas since the last frame (as for the answer)
         self._tail: list[str] = []
         self._tail_len = 0
-        self.chars = 0
         self.pending: list[str] = []  # `show`: complete lines not yet printed
         self._line: list[str] = []  # `show`: the unfinished line
 
-    def feed(self, text: str) -> None:
-        self._raw.append(text)
-        self.chars += len(text)
-
     def process(self) -> None:
-        if self._raw:
-            raw, self._raw = "".join(self._raw), []
-            self._add(self._sanitizer.feed(raw))
+        text = self._take()
+        if text is not None:
+            self._add(text)
 
     def flush(self) -> None:
         self.process()

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
         if argv is None:  # the process's own entry point, not a caller in-process
             _exit_after_version()
         return
-    from r1cli.cli import run
+    from r1cli.cli.app import run
 
     run(args)
 

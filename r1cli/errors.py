@@ -88,3 +88,14 @@ class NetworkError(ProviderError):
     """DNS, connect, TLS, timeouts, resets, or a stream that ended without a finish."""
 
     exit_code = ExitCode.NETWORK
+
+
+class Interrupted(BaseException):
+    """The turn was stopped from outside: SIGTERM, or the output pipe closed.
+
+    A BaseException, like KeyboardInterrupt, so no `except Exception` swallows it.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

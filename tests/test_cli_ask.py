@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
+from r1cli.config.providers import is_loopback_host
+from r1cli.engine.prompt import build_prompt
 from r1cli.errors import ProviderFailed, RequestRejected
-from r1cli.prompt_input import build_prompt
-from r1cli.providers.registry import is_loopback_host
-from r1cli.transport import Target, retry_after_seconds, status_error
+from r1cli.wire.transport import Target, retry_after_seconds, status_error
 from tests.conftest import (
     CANARY,
     Result,

@@ -21,8 +21,8 @@ from typing import TextIO
 
 import pytest
 
-from r1cli import clipboard
-from r1cli.clipboard import ClipboardUnavailable, CopyResult, copy_text
+from r1cli.repl import clipboard
+from r1cli.repl.clipboard import ClipboardUnavailable, CopyResult, copy_text
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="fake tools are POSIX shell scripts"

@@ -1,7 +1,7 @@
 """The checked-in shell completions match the CLI, and real shells complete with them.
 
 `completions/r1.{bash,zsh,fish}` are generated from the Typer app by
-`python -m r1cli.completion_gen --write`. These tests fail when the CLI changes and the
+`python -m r1cli.cli.completion_gen --write`. These tests fail when the CLI changes and the
 scripts are not regenerated, and drive bash, fish and zsh (when installed) through the
 checked-in files.
 """
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from r1cli import completion_gen
-from r1cli.completion_gen import FILENAMES, REGENERATE, SHELLS, generate
+from r1cli.cli import completion_gen
+from r1cli.cli.completion_gen import FILENAMES, REGENERATE, SHELLS, generate
 
 COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
 REGENERATE_HINT = f"regenerate with: {REGENERATE}"
@@ -44,7 +44,7 @@ def _live_commands() -> Iterator[LiveCommand]:
     """Every visible command of the click tree behind the app, with its options."""
     import typer.main
 
-    from r1cli.cli import app
+    from r1cli.cli.app import app
 
     def walk(cmd: Any, path: tuple[str, ...]) -> Iterator[LiveCommand]:
         params = [p for p in cmd.params if not getattr(p, "hidden", False)]
@@ -80,7 +80,7 @@ def generated() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def providers() -> set[str]:
-    from r1cli.providers.registry import provider_names
+    from r1cli.config.providers import provider_names
 
     return set(provider_names())
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from r1cli.editor import EditorUnavailable, edit_text
+from r1cli.repl.editor import EditorUnavailable, edit_text
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="fake editors rely on shebang lines"

@@ -2,7 +2,7 @@
 
 Two levels:
 
-- in process, byte by byte: the joined body goes through `r1cli.sse.SSEDecoder` and
+- in process, byte by byte: the joined body goes through `r1cli.wire.sse.SSEDecoder` and
   the dialect's parser, split at every byte offset and as single bytes, and must give
   the same reasoning, answer, finish, usage and error as the catalogue expects;
 - over HTTP: `chat.run_turn` against the loopback `FakeServer`, with the scripted
@@ -23,9 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from r1cli.chat import TurnRequest, run_turn
-from r1cli.errors import NetworkError, ProviderFailed, R1Error, RequestRejected
-from r1cli.events import (
+from r1cli.config.providers import ProviderSpec, resolve_provider
+from r1cli.core.events import (
     ContentDelta,
     Event,
     Finish,
@@ -33,12 +32,13 @@ from r1cli.events import (
     ReasoningSignature,
     Usage,
 )
-from r1cli.messages import Conversation, Message, Turn
-from r1cli.options import Sampling
+from r1cli.core.messages import Conversation, Message, Turn
+from r1cli.core.params import Sampling
+from r1cli.engine.turn import TurnRequest, run_turn
+from r1cli.errors import NetworkError, ProviderFailed, R1Error, RequestRejected
 from r1cli.providers.dialects import make_parser
-from r1cli.providers.registry import ProviderSpec, resolve_provider
-from r1cli.sse import SSEDecoder
-from r1cli.transport import NetworkPolicy
+from r1cli.wire.sse import SSEDecoder
+from r1cli.wire.transport import NetworkPolicy
 from tests.conftest import CANARY
 from tests.fakeserver import FakeServer
 from tests.streams import CASES, Case, Expect, single_bytes, split_every

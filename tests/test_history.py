@@ -20,16 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from r1cli import history
-from r1cli.errors import ExitCode, HistoryError, UsageError
-from r1cli.events import (
+from r1cli.config.paths import resolve_paths
+from r1cli.core.events import (
     ContentDelta,
     Finish,
     ReasoningDelta,
     ReasoningSignature,
     Usage,
 )
-from r1cli.history import (
+from r1cli.core.messages import INTERRUPTED_MARKER, Turn
+from r1cli.errors import ExitCode, HistoryError, UsageError
+from r1cli.history import store as history
+from r1cli.history.recorder import HistoryRecorder
+from r1cli.history.store import (
     MIGRATIONS,
     HistoryRefused,
     HistoryStore,
@@ -37,9 +40,6 @@ from r1cli.history import (
     fts_phrase,
     new_id,
 )
-from r1cli.history_sink import HistoryRecorder
-from r1cli.messages import INTERRUPTED_MARKER, Turn
-from r1cli.paths import resolve_paths
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -348,9 +348,9 @@ def test_streaming_answer_of_a_dead_process_becomes_interrupted(db_path: Path) -
 WRITER = """
     import os, sys, time
     from pathlib import Path
-    from r1cli.history import HistoryStore
-    from r1cli.messages import Turn
-    from r1cli.events import ContentDelta
+    from r1cli.history.store import HistoryStore
+    from r1cli.core.messages import Turn
+    from r1cli.core.events import ContentDelta
     path, cid, tag, go = sys.argv[1:5]
     store = HistoryStore.open(Path(path))
     print("ready", flush=True)
@@ -421,10 +421,10 @@ def test_a_deferred_read_then_write_fails_at_once_which_is_why_we_begin_immediat
 STREAMER = """
     import sys, time
     from pathlib import Path
-    from r1cli.history import HistoryStore
-    from r1cli.history_sink import HistoryRecorder
-    from r1cli.messages import Turn
-    from r1cli.events import ContentDelta, ReasoningDelta
+    from r1cli.history.store import HistoryStore
+    from r1cli.history.recorder import HistoryRecorder
+    from r1cli.core.messages import Turn
+    from r1cli.core.events import ContentDelta, ReasoningDelta
     store = HistoryStore.open(Path(sys.argv[1]))
     cid = store.create_conversation(title="kill me", model="m", provider="p", system=None)
     store.add_message(cid, "user", "tell me a long story")

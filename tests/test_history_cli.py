@@ -15,12 +15,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from r1cli import history_cli
-from r1cli.events import ContentDelta, ReasoningDelta, Usage
-from r1cli.history import HistoryStore
-from r1cli.history_cli import history_app
-from r1cli.messages import Turn
-from r1cli.paths import resolve_paths
+from r1cli.cli import history as history_cli
+from r1cli.cli.history import history_app
+from r1cli.config.paths import resolve_paths
+from r1cli.core.events import ContentDelta, ReasoningDelta, Usage
+from r1cli.core.messages import Turn
+from r1cli.history.store import HistoryStore
 
 REPO = Path(__file__).resolve().parent.parent
 ESC = "\x1b"
@@ -332,7 +332,7 @@ def test_path_prints_the_database_location(db: Path) -> None:
 
 
 def history(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    code = "from r1cli.history_cli import history_app; history_app()"
+    code = "from r1cli.cli.history import history_app; history_app()"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=REPO,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from r1cli.keys import mask, write_keys
+from r1cli.config.keys import mask, write_keys
 from tests.conftest import CANARY, RunR1, chat_stream, sse_reply
 from tests.fakeserver import FakeServer
 

@@ -14,22 +14,15 @@ PACKAGE = ROOT / "r1cli"
 # prompt_toolkit; renderers (and the history commands, lazily) import rich; transport
 # and providers import httpx; the pure modules import nothing outside the stdlib.
 ALLOWED = {
-    "typer": {
-        "cli.py",
-        "keys_cli.py",
-        "history_cli.py",
-        "config_cli.py",
-        "completion_gen.py",
-        "repl.py",
-    },
-    "prompt_toolkit": {"repl.py", "slash.py"},
-    "rich": {"render/", "history_cli.py"},
-    "httpx": {"transport.py", "providers/"},
+    "typer": {"cli/", "repl/loop.py"},
+    "prompt_toolkit": {"repl/loop.py", "repl/slash.py"},
+    "rich": {"render/", "cli/history.py"},
+    "httpx": {"wire/", "providers/"},
 }
 PURE = [
-    "sse.py",
-    "events.py",
-    "messages.py",
+    "wire/sse.py",
+    "core/events.py",
+    "core/messages.py",
     "providers/think_tags.py",
     "render/sanitize.py",
 ]

@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from r1cli import slash
-from r1cli.ask import AskOptions
-from r1cli.boundary import Outcome
+from r1cli.cli.boundary import Outcome
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.messages import INTERRUPTED_MARKER, Turn
+from r1cli.engine.runtime import AskOptions
 from r1cli.errors import ConfigError, NetworkError, ProviderFailed, UsageError
-from r1cli.events import ContentDelta, Event, ReasoningDelta
-from r1cli.messages import INTERRUPTED_MARKER, Turn
 from r1cli.render.plain import PlainRenderer
-from r1cli.session import ChatSession
-from r1cli.slash import SlashContext, SlashResult
+from r1cli.repl import slash
+from r1cli.repl.slash import SlashContext, SlashResult
+from r1cli.repl.state import ChatSession
 from tests.conftest import chat_stream, history_rows, json_reply, sse_reply
 from tests.fakeserver import FakeServer, Reply
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from r1cli.sse import MAX_LINE_CHARS, SSEDecoder, SSEEvent, SSEOverflow
+from r1cli.wire.sse import MAX_LINE_CHARS, SSEDecoder, SSEEvent, SSEOverflow
 
 FAST = settings(max_examples=200, deadline=None)
 

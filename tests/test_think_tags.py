@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from r1cli.events import ContentDelta, ReasoningDelta
+from r1cli.core.events import ContentDelta, ReasoningDelta
 from r1cli.providers.think_tags import ThinkTagSplitter
 
 FAST = settings(max_examples=200, deadline=None)

@@ -27,8 +27,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from r1cli.events import ContentDelta, Event, ReasoningDelta, Usage
-from r1cli.messages import Turn
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
+from r1cli.core.messages import Turn
 from r1cli.render.sanitize import sanitize
 from r1cli.render.spinner import StderrSpinner
 from r1cli.render.tty import (

@@ -9,7 +9,7 @@ feed every byte into pyte and look at what a person would see.
 The script: {"reasoning": "collapse", "color": true, "model": "m", "status":
 "complete", "steps": [...]} where each step is one of
   {"r": TEXT} / {"c": TEXT}      a reasoning / content delta
-  {"usage": {...}}               a Usage event (fields of r1cli.events.Usage)
+  {"usage": {...}}               a Usage event (fields of r1cli.core.events.Usage)
   {"finish": REASON}             a Finish event
   {"sleep": SECONDS}
   {"mark": NAME}                 write MARK(NAME) between two frames
@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from r1cli.events import ContentDelta, Event, Finish, ReasoningDelta, Usage
-from r1cli.messages import Turn
+from r1cli.core.events import ContentDelta, Event, Finish, ReasoningDelta, Usage
+from r1cli.core.messages import Turn
 from r1cli.render.tty import TerminalRenderer
 
 MARK = "\x1b]7777;mark;{}\x07"

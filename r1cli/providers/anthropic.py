@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from r1cli.errors import ProviderFailed
-from r1cli.events import (
+from r1cli.config.providers import ProviderSpec
+from r1cli.core.events import (
     ContentDelta,
     Event,
     Finish,
@@ -20,11 +20,11 @@ from r1cli.events import (
     ReasoningSignature,
     Usage,
 )
-from r1cli.messages import Conversation
-from r1cli.options import Sampling
+from r1cli.core.messages import Conversation
+from r1cli.core.params import Sampling
+from r1cli.errors import ProviderFailed
 from r1cli.providers.base import HttpRequest, raise_stream_error
-from r1cli.providers.registry import ProviderSpec
-from r1cli.sse import SSEEvent
+from r1cli.wire.sse import SSEEvent
 
 ANTHROPIC_VERSION = "2023-06-01"
 # The Messages API requires max_tokens; R1 spends much of it thinking.

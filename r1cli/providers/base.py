@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from r1cli.core.events import Event
 from r1cli.errors import ProviderFailed
-from r1cli.events import Event
-from r1cli.sse import SSEEvent
+from r1cli.wire.sse import SSEEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from r1cli.messages import Conversation
-from r1cli.options import Sampling
+from r1cli.config.providers import ProviderSpec
+from r1cli.core.messages import Conversation
+from r1cli.core.params import Sampling
 from r1cli.providers import anthropic, openai_compat
 from r1cli.providers.base import HttpRequest, StreamParser
-from r1cli.providers.registry import ProviderSpec
 
 
 def build_request(

@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from r1cli.errors import ProviderFailed
-from r1cli.events import (
+from r1cli.config.providers import ProviderSpec
+from r1cli.core.events import (
     ContentDelta,
     Event,
     Finish,
@@ -22,12 +22,12 @@ from r1cli.events import (
     ReasoningSignature,
     Usage,
 )
-from r1cli.messages import Conversation
-from r1cli.options import Sampling
+from r1cli.core.messages import Conversation
+from r1cli.core.params import Sampling
+from r1cli.errors import ProviderFailed
 from r1cli.providers.base import HttpRequest, raise_stream_error
-from r1cli.providers.registry import ProviderSpec
 from r1cli.providers.think_tags import ThinkTagSplitter
-from r1cli.sse import SSEEvent
+from r1cli.wire.sse import SSEEvent
 
 REDACTED_MARKER = "[REDACTED]"
 _R1_FAMILY = ("r1", "reasoner", "think", "qwq")

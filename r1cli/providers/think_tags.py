@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from r1cli.events import ContentDelta, ReasoningDelta
+from r1cli.core.events import ContentDelta, ReasoningDelta
 
 __all__ = ["ThinkTagSplitter"]
 

@@ -12,8 +12,8 @@ import json
 import sys
 from typing import Any, BinaryIO
 
-from r1cli.events import ContentDelta, Event, ReasoningDelta
-from r1cli.messages import Turn
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.messages import Turn
 
 
 def write_line(out: BinaryIO, obj: dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO, TextIO
 
-from r1cli.events import ContentDelta, Event, ReasoningDelta
-from r1cli.messages import Turn
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.messages import Turn
 from r1cli.render.sanitize import StreamSanitizer
 from r1cli.render.spinner import StderrSpinner
 

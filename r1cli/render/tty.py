@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from r1cli.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.render.blocks import BlockSplitter
 from r1cli.render.sanitize import StreamSanitizer
 from r1cli.render.spinner import StderrSpinner
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from rich.markdown import Markdown
     from rich.segment import Segment
 
-    from r1cli.messages import Turn
+    from r1cli.core.messages import Turn
 
 __all__ = [
     "ReasoningMode",

@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from r1cli.core.redact import redact_headers, redact_json
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
 from r1cli.providers.base import HttpRequest, error_message
-from r1cli.redact import redact_headers, redact_json
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_ERROR_BODY = 64 * 1024

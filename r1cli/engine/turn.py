@@ -13,33 +13,22 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from r1cli.errors import NetworkError, ProviderFailed, R1Error
-from r1cli.events import ContentDelta, Event, ReasoningDelta
-from r1cli.messages import Conversation, Turn, TurnStatus
-from r1cli.options import Sampling
+from r1cli.config.providers import ProviderSpec
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.messages import Conversation, Turn, TurnStatus
+from r1cli.core.params import Sampling
+from r1cli.engine.sink import TurnSink
+from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser
 from r1cli.providers.dialects import build_request, make_parser
-from r1cli.providers.registry import ProviderSpec
-from r1cli.sink import TurnSink
-from r1cli.sse import SSEDecoder, SSEOverflow
-from r1cli.transport import (
+from r1cli.wire.sse import SSEDecoder, SSEOverflow
+from r1cli.wire.transport import (
     NetworkPolicy,
     StreamResponse,
     Target,
     describe_body,
     open_stream,
 )
-
-
-class Interrupted(BaseException):
-    """The turn was stopped from outside: SIGTERM, or the output pipe closed.
-
-    A BaseException, like KeyboardInterrupt, so no `except Exception` swallows it.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

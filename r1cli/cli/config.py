@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
+from r1cli.config.paths import ensure_private_dir, resolve_paths
 from r1cli.errors import R1Error
-from r1cli.paths import ensure_private_dir, resolve_paths
 
 config_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -36,7 +36,7 @@ def path() -> None:
 @config_app.command("show")
 def show() -> None:
     """Show the effective settings (flags aside): defaults < config.toml < R1CLI_*."""
-    from r1cli.settings import load_settings
+    from r1cli.config.settings import load_settings
 
     try:
         settings = load_settings(resolve_paths().config_file)
@@ -53,8 +53,8 @@ def show() -> None:
 @config_app.command("get")
 def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) -> None:
     """Print one effective setting."""
-    from r1cli.config_file import parse_key
-    from r1cli.settings import load_settings
+    from r1cli.config.edit import parse_key
+    from r1cli.config.settings import load_settings
 
     try:
         table, name = parse_key(key)
@@ -77,7 +77,7 @@ def set_(
     ],
 ) -> None:
     """Set KEY to VALUE in config.toml, keeping comments and layout."""
-    from r1cli.config_file import edit
+    from r1cli.config.edit import edit
 
     try:
         edit(resolve_paths().config_file, key, value)
@@ -90,7 +90,7 @@ def unset(
     key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
 ) -> None:
     """Remove KEY from config.toml."""
-    from r1cli.config_file import edit
+    from r1cli.config.edit import edit
 
     try:
         edit(resolve_paths().config_file, key, None)

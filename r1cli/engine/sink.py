@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from r1cli.events import Event
-from r1cli.messages import Turn
+from r1cli.core.events import Event
+from r1cli.core.messages import Turn
 
 
 class TurnSink(Protocol):

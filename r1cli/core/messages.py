@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from r1cli.events import (
+from r1cli.core.events import (
     ContentDelta,
     Event,
     Finish,

@@ -16,8 +16,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from r1cli.core.redact import redact_text
 from r1cli.errors import ExitCode, R1Error
-from r1cli.redact import redact_text
 from r1cli.render.sanitize import sanitize
 
 

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from r1cli.errors import R1Error, UsageError
-from r1cli.keys import (
+from r1cli.config.keys import (
     ENV_API_KEY,
     check_permissions,
     mask,
@@ -17,8 +16,9 @@ from r1cli.keys import (
     validate_key_text,
     write_keys,
 )
-from r1cli.paths import resolve_paths
-from r1cli.providers.registry import BUILTIN, provider_names
+from r1cli.config.paths import resolve_paths
+from r1cli.config.providers import BUILTIN, provider_names
+from r1cli.errors import R1Error, UsageError
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
 

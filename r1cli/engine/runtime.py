@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from r1cli.boundary import Outcome
+from r1cli.cli.boundary import Outcome
+from r1cli.config.keys import require_key
+from r1cli.config.paths import Paths, resolve_paths
+from r1cli.config.providers import ProviderSpec, resolve_provider
+from r1cli.config.settings import Settings, load_settings
+from r1cli.core.messages import Conversation, Message, Turn
+from r1cli.core.params import Sampling
+from r1cli.engine.prompt import build_prompt, decode_stdin
+from r1cli.engine.sink import TurnSink
 from r1cli.errors import ConfigError, UsageError
-from r1cli.keys import require_key
-from r1cli.messages import Conversation, Message, Turn
-from r1cli.options import Sampling
-from r1cli.paths import Paths, resolve_paths
-from r1cli.prompt_input import build_prompt, decode_stdin
-from r1cli.providers.registry import ProviderSpec, resolve_provider
-from r1cli.settings import Settings, load_settings
-from r1cli.sink import TurnSink
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def read_stdin(encoding: str) -> str | None:
 
 def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     """Ask one question and stream the answer; returns the finished turn."""
-    from r1cli.chat import run_turn
+    from r1cli.engine.turn import run_turn
 
     paths = resolve_paths()
     settings, spec, model = resolve(opts, paths)
@@ -147,8 +147,8 @@ def turn_request(
     settings: Settings,
 ) -> Any:
     """The engine's request for one turn, with the network policy from settings."""
-    from r1cli.chat import TurnRequest
-    from r1cli.transport import NetworkPolicy
+    from r1cli.engine.turn import TurnRequest
+    from r1cli.wire.transport import NetworkPolicy
 
     return TurnRequest(
         spec=spec,
@@ -169,7 +169,7 @@ def turn_request(
 
 def append_prompt(conversation: Conversation, prompt: str) -> None:
     if conversation.id is not None:
-        from r1cli.history import append_user_message
+        from r1cli.history.store import append_user_message
 
         # A continued conversation may end with an unanswered prompt: merge, so the
         # model never sees two user messages in a row.
@@ -187,7 +187,7 @@ def open_history(settings: Settings, paths: Paths, outcome: Outcome) -> Any:
     if not settings.history:
         return None
     from r1cli.errors import HistoryError
-    from r1cli.history import HistoryRefused, HistoryStore
+    from r1cli.history.store import HistoryRefused, HistoryStore
 
     try:
         return HistoryStore.open(paths.history_db)
@@ -229,8 +229,8 @@ def start_recording(
     """Store the prompt (None: it is stored already) and the row the answer fills."""
     if store is None:
         return None
-    from r1cli.history import derive_title
-    from r1cli.history_sink import HistoryRecorder
+    from r1cli.history.recorder import HistoryRecorder
+    from r1cli.history.store import derive_title
 
     try:
         if conversation.id is None:

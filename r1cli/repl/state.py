@@ -20,7 +20,15 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from r1cli.ask import (
+from r1cli.cli.boundary import Outcome
+from r1cli.config.keys import require_key
+from r1cli.config.paths import Paths, resolve_paths
+from r1cli.config.providers import ProviderSpec, provider_names, resolve_provider
+from r1cli.core.events import Usage
+from r1cli.core.messages import Conversation, Message, Turn, replay_text, unmarked
+from r1cli.core.params import Sampling
+from r1cli.engine.prompt import build_prompt, read_attachment
+from r1cli.engine.runtime import (
     AskOptions,
     initial_conversation,
     merged_sampling,
@@ -29,16 +37,8 @@ from r1cli.ask import (
     start_recording,
     turn_request,
 )
-from r1cli.boundary import Outcome
+from r1cli.engine.sink import TurnSink
 from r1cli.errors import ConfigError, UsageError
-from r1cli.events import Usage
-from r1cli.keys import require_key
-from r1cli.messages import Conversation, Message, Turn, replay_text, unmarked
-from r1cli.options import Sampling
-from r1cli.paths import Paths, resolve_paths
-from r1cli.prompt_input import build_prompt, read_attachment
-from r1cli.providers.registry import ProviderSpec, provider_names, resolve_provider
-from r1cli.sink import TurnSink
 
 REASONING_MODES = ("show", "collapse", "hide")
 EFFORTS = ("low", "medium", "high")
@@ -262,7 +262,7 @@ class ChatSession:
     def send(self, text: str, renderer: TurnSink) -> Turn:
         """Send a new prompt (with pending attachments) and stream the answer."""
         prompt = build_prompt((text,), None, self.attachments)
-        from r1cli.history import append_user_message
+        from r1cli.history.store import append_user_message
 
         # Merge into an unanswered prompt (its answer failed) even without history,
         # as history's replay does: providers reject two user messages in a row.
@@ -301,7 +301,7 @@ class ChatSession:
         return prompt
 
     def _run(self, renderer: TurnSink, recorder: TurnSink | None) -> Turn:
-        from r1cli.chat import run_turn
+        from r1cli.engine.turn import run_turn
 
         request = turn_request(
             self.spec,

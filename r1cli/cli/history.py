@@ -2,7 +2,7 @@
 
 The Typer sub-app the main CLI mounts as `r1 history`. It owns how stored data looks on
 a terminal (rich, imported lazily inside the drawing functions), in a pipe (plain text
-or tab-separated lines) and as JSON (stable shapes for scripts); `r1cli.history` owns
+or tab-separated lines) and as JSON (stable shapes for scripts); `r1cli.history.store` owns
 the data. Every title, prompt, answer and reasoning shown as text goes through
 `sanitize` first; JSON is ASCII-escaped instead, so it carries no raw controls either.
 Read-only commands never create the database.
@@ -20,10 +20,10 @@ from typing import Annotated, Any
 
 import typer
 
+from r1cli.config.paths import resolve_paths, write_private_file
 from r1cli.errors import R1Error, UsageError
-from r1cli.history import HistoryStore
-from r1cli.history_export import message_header, meta_line, to_markdown
-from r1cli.paths import resolve_paths, write_private_file
+from r1cli.history.export import message_header, meta_line, to_markdown
+from r1cli.history.store import HistoryStore
 from r1cli.render.sanitize import sanitize
 
 history_app = typer.Typer(

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from r1cli.config.paths import write_private_file
+from r1cli.config.providers import ProviderSpec
 from r1cli.errors import ConfigError
-from r1cli.paths import write_private_file
-from r1cli.providers.registry import ProviderSpec
 
 ENV_API_KEY = "R1CLI_API_KEY"
 
@@ -67,7 +67,7 @@ def require_key(spec: ProviderSpec, keys_file: Path) -> FoundKey | None:
 def read_keys(keys_file: Path) -> dict[str, str]:
     if not keys_file.exists():
         return {}
-    from r1cli.settings import load_toml
+    from r1cli.config.settings import load_toml
 
     data = load_toml(keys_file)
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional, get_type_hints
 import typer
 
 from r1cli import __version__
-from r1cli.options import Sampling
+from r1cli.core.params import Sampling
 
 app = typer.Typer(
     name="r1",
@@ -168,7 +168,7 @@ def ask(
     ] = "utf-8",
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
-    from r1cli.boundary import Outcome
+    from r1cli.cli.boundary import Outcome
 
     values = dict(locals())
     outcome = Outcome(json=json_output, debug=debug)
@@ -178,7 +178,7 @@ def ask(
         return
 
     def body() -> None:
-        from r1cli.ask import run_ask
+        from r1cli.engine.runtime import run_ask
 
         turn = run_ask(ask_options(values), outcome)
         outcome.after_turn(turn, None if json_output else "raise --max-tokens")
@@ -188,7 +188,7 @@ def ask(
 
 def ask_options(values: dict[str, Any]) -> Any:
     """AskOptions from the values of the `ask`/`chat` parameters."""
-    from r1cli.ask import AskOptions
+    from r1cli.engine.runtime import AskOptions
 
     effort, reasoning = values["effort"], values["reasoning"]
     sampling = Sampling(
@@ -236,14 +236,14 @@ _NOT_FOR_CHAT = ("json_output", "raw", "show_reasoning", "stdin_encoding")
 
 def chat(**values: Any) -> None:
     """Chat interactively (what bare `r1` opens on a terminal)."""
-    from r1cli.boundary import Outcome
+    from r1cli.cli.boundary import Outcome
 
     outcome = Outcome(debug=values["debug"])
     guarded(lambda: _run_chat(values, outcome), outcome)
 
 
 def _run_chat(values: dict[str, Any], outcome: Any) -> None:
-    from r1cli.repl import run_chat
+    from r1cli.repl.loop import run_chat
 
     options = ask_options(values)
     first = " ".join(options.words).strip() or None
@@ -323,9 +323,8 @@ def _usage(message: str) -> None:
 
 def guarded(body: object, outcome: object) -> None:
     """Run a command body; turn every failure into the documented report and exit."""
-    from r1cli.boundary import Outcome, die_by_signal, report_error, report_internal
-    from r1cli.chat import Interrupted
-    from r1cli.errors import R1Error
+    from r1cli.cli.boundary import Outcome, die_by_signal, report_error, report_internal
+    from r1cli.errors import Interrupted, R1Error
 
     assert isinstance(outcome, Outcome) and callable(body)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -349,15 +348,15 @@ def guarded(body: object, outcome: object) -> None:
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
-    from r1cli.chat import Interrupted
+    from r1cli.errors import Interrupted
 
     raise Interrupted("terminated")
 
 
 def _mount_subcommands() -> None:
-    from r1cli.config_cli import config_app
-    from r1cli.history_cli import history_app
-    from r1cli.keys_cli import keys_app
+    from r1cli.cli.config import config_app
+    from r1cli.cli.history import history_app
+    from r1cli.cli.keys import keys_app
 
     app.add_typer(
         history_app,

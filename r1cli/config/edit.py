@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from r1cli.config.paths import write_private_file
+from r1cli.config.settings import SCALARS, coerce, load_toml, tomllib
 from r1cli.errors import ConfigError, UsageError
-from r1cli.paths import write_private_file
-from r1cli.settings import SCALARS, coerce, load_toml, tomllib
 
 _TABLE = re.compile(r"^\s*\[")
 

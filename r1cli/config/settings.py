@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from r1cli.config.providers import DEFAULT_PROVIDER
 from r1cli.errors import ConfigError
-from r1cli.providers.registry import DEFAULT_PROVIDER
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -24,9 +24,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from r1cli.config.paths import ensure_private_dir
+from r1cli.core.messages import Conversation, Message, Turn, replay_text
 from r1cli.errors import HistoryError, UsageError
-from r1cli.messages import Conversation, Message, Turn, replay_text
-from r1cli.paths import ensure_private_dir
 
 BUSY_TIMEOUT_MS = 5000
 TITLE_MAX = 60

@@ -13,10 +13,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.messages import Turn
 from r1cli.errors import R1Error
-from r1cli.events import ContentDelta, Event, ReasoningDelta
-from r1cli.history import HistoryStore
-from r1cli.messages import Turn
+from r1cli.history.store import HistoryStore
 
 FLUSH_INTERVAL = 1.0  # seconds of received text a crash may lose, at most
 # Each flush rewrites the answer and its search index, so a burst of short blocks

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import UsageError
-from r1cli.session import EFFORTS, REASONING_MODES, ChatSession, sampling_items
+from r1cli.repl.state import EFFORTS, REASONING_MODES, ChatSession, sampling_items
 
 # A command word: "/model", "/copy". "/usr/bin/env …" is not one, so a prompt that
 # starts with a path is sent as typed; "//x" sends "/x".
@@ -323,8 +323,8 @@ def _load(context: SlashContext, argument: str) -> SlashResult:
 
 
 def _export(context: SlashContext, argument: str) -> SlashResult:
-    from r1cli.history_export import to_markdown
-    from r1cli.paths import write_private_file
+    from r1cli.config.paths import write_private_file
+    from r1cli.history.export import to_markdown
 
     session = context.session
     data = session.conversation_data() or _memory_data(session)
@@ -353,7 +353,7 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 def _memory_data(session: ChatSession) -> dict[str, Any]:
     """The export shape for a conversation that is not in history (history off)."""
-    from r1cli.history import derive_title, utc_now
+    from r1cli.history.store import derive_title, utc_now
 
     messages = session.conversation.messages
     first = next((m.content for m in messages if m.role == "user"), "")
@@ -418,7 +418,7 @@ def _conversations(session: ChatSession) -> list[tuple[str, str]]:
 
 
 def _param_names(session: ChatSession) -> list[str]:
-    from r1cli.session import PARAM_KINDS
+    from r1cli.repl.state import PARAM_KINDS
 
     return list(PARAM_KINDS)
 

@@ -39,15 +39,15 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import Style
 
-from r1cli import slash
-from r1cli.ask import AskOptions
-from r1cli.boundary import Outcome, report_error, report_internal
+from r1cli.cli.boundary import Outcome, report_error, report_internal
+from r1cli.config.paths import ensure_private_dir
+from r1cli.core.messages import Turn, unmarked
+from r1cli.core.redact import looks_like_secret
+from r1cli.engine.runtime import AskOptions
 from r1cli.errors import R1Error, UsageError
-from r1cli.messages import Turn, unmarked
-from r1cli.paths import ensure_private_dir
-from r1cli.redact import looks_like_secret
 from r1cli.render.sanitize import sanitize
-from r1cli.session import ChatSession
+from r1cli.repl import slash
+from r1cli.repl.state import ChatSession
 
 DOUBLE_CTRL_C = 2.0  # seconds within which a second Ctrl-C at the prompt quits
 RECAP_MESSAGES = 4  # messages shown, dimmed, when a conversation is resumed
@@ -382,8 +382,8 @@ def _warm_up() -> None:
     """Load what the first turn needs (httpx, the TLS context, rich's Markdown)
     while the user types it, so Enter sends at once."""
     with contextlib.suppress(Exception):  # the turn itself reports real failures
-        import r1cli.chat  # noqa: F401  (providers, dialects)
-        from r1cli.transport import warm_up
+        import r1cli.engine.turn  # noqa: F401  (providers, dialects)
+        from r1cli.wire.transport import warm_up
 
         warm_up()
         from r1cli.render.tty import import_quietly
@@ -393,7 +393,7 @@ def _warm_up() -> None:
 
 def _stored_secrets(session: ChatSession) -> list[str]:
     """The API keys in `*_API_KEY` variables and in the keys file."""
-    from r1cli.keys import read_keys
+    from r1cli.config.keys import read_keys
 
     found = [v for k, v in os.environ.items() if k.endswith("_API_KEY") and len(v) >= 8]
     with contextlib.suppress(Exception):
@@ -402,7 +402,7 @@ def _stored_secrets(session: ChatSession) -> list[str]:
 
 
 def _edit_text(text: str) -> str | None:
-    from r1cli.editor import EditorUnavailable, edit_text
+    from r1cli.repl.editor import EditorUnavailable, edit_text
 
     try:
         return edit_text(text)
@@ -411,7 +411,7 @@ def _edit_text(text: str) -> str | None:
 
 
 def _copy_text(text: str) -> str:
-    from r1cli.clipboard import ClipboardUnavailable, copy_text
+    from r1cli.repl.clipboard import ClipboardUnavailable, copy_text
 
     try:
         return copy_text(text).describe()

@@ -767,7 +767,7 @@ def test_continue_never_sends_reasoning_back(
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (("--bogus", "hi"), "No such option"),
+        (("--bogus", "hi"), "no such option"),
         (("--temperature", "hot", "hi"), "--temperature"),
         (("--effort", "extreme", "hi"), "--effort"),
         (("-o", "novalue", "hi"), "-o expects key=value"),
@@ -780,6 +780,10 @@ def test_bad_flags_exit_2(
     result = ask(*args)
     assert result.returncode == 2
     assert needle in result.stderr
+    # One error line and one hint, never a usage block in a library's words.
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["error", "hint"], lines
+    assert "Value error" not in result.stderr
     assert result.stdout == ""
     assert server.requests == []
 

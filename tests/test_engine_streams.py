@@ -48,7 +48,9 @@ ERROR_CLASSES: dict[int, type[R1Error]] = {
     5: ProviderFailed,
     6: NetworkError,
 }
-POLICY = NetworkPolicy(connect_timeout=2.0, read_timeout=5.0, max_retries=0)
+POLICY = NetworkPolicy(
+    connect_timeout=2.0, read_timeout=5.0, max_retries=0, backoff=0.01
+)
 
 
 def spec_for(case: Case, base_url: str | None = None) -> ProviderSpec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -10,15 +11,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "r1cli"
 
-# Who may import what (DESIGN.md §2): the CLI adapters alone import typer and
-# prompt_toolkit; renderers (and the history commands, lazily) import rich; transport
-# and providers import httpx; the pure modules import nothing outside the stdlib.
+# Who may import which library (DESIGN.md §2): the CLI alone imports typer; the REPL's
+# terminal modules prompt_toolkit; renderers rich; the wire layer httpx; the pure
+# modules nothing outside the stdlib.
 ALLOWED = {
-    "typer": {"cli/", "repl/loop.py"},
-    "prompt_toolkit": {"repl/loop.py", "repl/slash.py"},
-    "rich": {"render/", "cli/history.py"},
-    "httpx": {"wire/", "providers/"},
+    "typer": {"cli/"},
+    "prompt_toolkit": {"repl/"},
+    "rich": {"render/"},
+    "httpx": {"wire/"},
 }
+# REPL modules that must stay testable without a terminal library.
+NO_PROMPT_TOOLKIT = ("repl/state.py", "repl/slash.py")
+
+# Which r1cli packages each package may import (ARCHITECTURE.md): imports point down,
+# `errors` is open to all. Checked over every import in every module, including
+# imports inside functions and under TYPE_CHECKING, since those are real edges too.
+BELOW = {
+    "core": set(),
+    "config": {"core"},
+    "wire": {"core"},
+    "providers": {"wire", "config", "core"},
+    "history": {"config", "core"},
+    "render": {"core"},
+    "engine": {"providers", "wire", "config", "history", "core"},
+    "repl": {"engine", "providers", "wire", "config", "history", "render", "core"},
+    "cli": {
+        "repl",
+        "engine",
+        "providers",
+        "wire",
+        "config",
+        "history",
+        "render",
+        "core",
+    },
+}
+TOP_LEVEL = {"__init__": set(), "errors": set(), "__main__": {"cli"}}
 PURE = [
     "wire/sse.py",
     "core/events.py",
@@ -36,6 +64,27 @@ def _imports(path: Path) -> set[str]:
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
+    return names
+
+
+def _r1cli_imports(path: Path) -> set[str]:
+    """The r1cli packages (or top-level modules) a module imports, by first name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "r1cli" and len(parts) > 1:
+                    names.add(parts[1])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] != "r1cli":
+                continue
+            if len(parts) > 1:
+                names.add(parts[1])
+            else:  # from r1cli import X
+                names.update(alias.name for alias in node.names)
     return names
 
 
@@ -69,3 +118,69 @@ def test_pure_modules_import_only_the_standard_library_and_r1cli() -> None:
     for relative in PURE:
         foreign = _imports(PACKAGE / relative) - stdlib
         assert not foreign, f"{relative} imports {sorted(foreign)}"
+
+
+def test_imports_point_down_the_layers() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        package = relative.parts[0] if len(relative.parts) > 1 else relative.stem
+        allowed = BELOW.get(package, TOP_LEVEL.get(package))
+        assert allowed is not None, f"{relative} is in no known layer"
+        for name in _r1cli_imports(path) - {package, "errors", "__version__"}:
+            if name not in allowed:
+                offenders.append(f"{relative.as_posix()} imports r1cli.{name}")
+    assert not offenders, offenders
+
+
+def test_every_package_is_a_layer() -> None:
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert packages == set(BELOW), packages ^ set(BELOW)
+
+
+def test_repl_state_and_slash_do_not_need_a_terminal_library() -> None:
+    for relative in NO_PROMPT_TOOLKIT:
+        assert "prompt_toolkit" not in _imports(PACKAGE / relative), relative
+
+
+def test_core_is_standard_library_only() -> None:
+    stdlib = set(sys.stdlib_module_names) | {"r1cli", "__future__"}
+    for path in sorted((PACKAGE / "core").glob("*.py")):
+        foreign = _imports(path) - stdlib
+        assert not foreign, f"{path.name} imports {sorted(foreign)}"
+
+
+def test_the_layer_check_sees_imports_inside_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from r1cli.render.tty import X\n"
+        "def f():\n    import r1cli.cli.app\n    from r1cli import repl\n",
+        encoding="utf-8",
+    )
+    assert _r1cli_imports(module) == {"render", "cli", "repl"}
+
+
+def test_every_command_runs_inside_the_error_boundary() -> None:
+    """Each sub-app command is wrapped by `bounded`; ask and chat open the boundary
+    themselves (they hand it their Runtime)."""
+    from r1cli.cli.app import app
+
+    def commands(typer_app: object, prefix: str) -> list[tuple[str, object]]:
+        found = []
+        for info in typer_app.registered_commands:  # type: ignore[attr-defined]
+            name = info.name or info.callback.__name__
+            found.append((prefix + name, info.callback))
+        for group in typer_app.registered_groups:  # type: ignore[attr-defined]
+            found += commands(group.typer_instance, prefix + group.name + " ")
+        return found
+
+    unguarded = []
+    for name, callback in commands(app, ""):
+        if getattr(callback, "bounded", False):
+            continue
+        source = inspect.getsource(callback)
+        if "with error_boundary(" not in source:
+            unguarded.append(name)
+    assert not unguarded, unguarded

@@ -1,6 +1,6 @@
 """The REPL's slash commands, for real: no terminal, but a real engine and history.
 
-Every test builds a `ChatSession` for the `openai` provider pointed at the loopback
+Every test builds a `ChatState` for the `openai` provider pointed at the loopback
 fake server, with a real history database under the per-test `R1CLI_HOME`, and drives
 it the way `repl.Repl._handle` does: `slash.parse`, `slash.run`, then `retry` or
 `send` when the result asks for it. Assertions are on what is observable: the bodies
@@ -20,15 +20,14 @@ from typing import Any
 
 import pytest
 
-from r1cli.cli.boundary import Outcome
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import INTERRUPTED_MARKER, Turn
-from r1cli.engine.runtime import AskOptions
+from r1cli.engine.runtime import Runtime, TurnOptions
 from r1cli.errors import ConfigError, NetworkError, ProviderFailed, UsageError
 from r1cli.render.plain import PlainRenderer
 from r1cli.repl import slash
 from r1cli.repl.slash import SlashContext, SlashResult
-from r1cli.repl.state import ChatSession
+from r1cli.repl.state import ChatState
 from tests.conftest import chat_stream, history_rows, json_reply, sse_reply
 from tests.fakeserver import FakeServer, Reply
 
@@ -69,7 +68,7 @@ class Screen:
 class Chat:
     """One session, its slash context, and the fake provider behind it."""
 
-    session: ChatSession
+    session: ChatState
     server: FakeServer
     home: Path
     cwd: Path
@@ -174,20 +173,20 @@ def open_chat(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Callable[..., Chat]]:
-    """Open a session (AskOptions fields as keywords) against the fake server."""
+    """Open a session (TurnOptions fields as keywords) against the fake server."""
     monkeypatch.setenv("R1CLI_API_KEY", KEY)
     cwd = tmp_path / "work"
     cwd.mkdir()
-    sessions: list[ChatSession] = []
+    sessions: list[ChatState] = []
 
     def open_(**options: Any) -> Chat:
-        opts = AskOptions(
+        opts = TurnOptions(
             provider="openai",
             base_url=server.url + "/v1",
             model=MODEL,
             **options,
         )
-        session = ChatSession(opts, Outcome())
+        session = ChatState(Runtime.from_options(opts), opts)
         sessions.append(session)
         return Chat(session, server, r1_home, cwd)
 

@@ -1,140 +1,93 @@
-"""The one place where failures become stderr lines and exit codes.
+"""The one place where failures become stderr lines and exit codes, for every command.
 
-Errors print as `error:` / `saved:` / `hint:` (sanitised, secrets redacted); no
-traceback unless `--debug`. Ctrl-C, SIGTERM and a closed pipe end the process by
-re-raising the signal after the partial answer is saved, so a calling shell loop
-stops (exit status 130 / 143 / 141 as the shell reports it).
+`with error_boundary(report) as scope:` wraps a command's body. An `R1Error` prints as
+`error:` / `saved:` / `hint:` (sanitised, secrets redacted) and exits with its code;
+anything else is a one-line internal error (exit 1, traceback only with `--debug`).
+Ctrl-C, SIGTERM, SIGHUP and a closed pipe end the process by re-raising the signal
+after the partial answer is saved, so a calling shell loop stops (the shell reports
+130 / 143 / 129 / 141). A command that builds a Runtime puts it on `scope.runtime`, so
+the report can say what was saved.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 import signal
 import sys
-import traceback
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn, ParamSpec
 
-from r1cli.core.redact import redact_text
-from r1cli.errors import ExitCode, R1Error
-from r1cli.render.sanitize import sanitize
+import typer
 
+from r1cli.errors import Interrupted, R1Error
+from r1cli.render.report import Report
 
-@dataclass
-class Outcome:
-    """What a command learned while running that its error report needs."""
+if TYPE_CHECKING:
+    from r1cli.engine.runtime import Runtime
 
-    json: bool = False
-    debug: bool = False
-    secrets: list[str] = field(default_factory=list)
-    conversation_id: str | None = None
-    turn: Any = None
-    recorder: Any = None
+# Signals that stop a turn from outside, and the reason the turn is marked with.
+_STOP_SIGNALS = {signal.SIGTERM: "terminated", signal.SIGHUP: "hangup"}
+_SIGNAL_FOR_REASON = {reason: signum for signum, reason in _STOP_SIGNALS.items()}
 
-    # Outcome is also a TurnSink, so it holds the turn even when run_turn raises.
-    def begin(self, turn: Any) -> None:
-        self.turn = turn
-
-    def on_event(self, event: Any, turn: Any) -> None:
-        pass
-
-    def end(self, turn: Any) -> None:
-        pass
-
-    def _clean(self, text: str) -> str:
-        return sanitize(redact_text(text, self.secrets))
-
-    def warn(self, message: str) -> None:
-        _stderr(f"warning: {self._clean(message)}")
-
-    def after_turn(self, turn: Any, hint: str | None) -> None:
-        """Warnings a finished turn deserves: history not saved, a token-limit cut.
-
-        `hint` is how to raise the limit where the user is (a flag, a slash command).
-        """
-        warning = getattr(self.recorder, "warning", None)
-        if warning:
-            self.warn(warning)
-        if turn.status != "length":
-            return
-        if not turn.content and turn.reasoning:
-            self.warn("the model ran out of tokens while thinking; no answer was given")
-        else:
-            self.warn("the answer was cut off at the token limit")
-        if hint:
-            _stderr(f"hint: {hint}")
-
-    def debug_line(self, message: str) -> None:
-        if self.debug:
-            _stderr(f"debug: {self._clean(message)}")
-
-    def saved_note(self, turn: Any, how: str) -> str | None:
-        if turn is None or not (turn.content or turn.reasoning):
-            return None
-        if self.conversation_id is None or self.recorder is None:
-            return None
-        if getattr(self.recorder, "warning", None):
-            return None
-        size = len(turn.content)
-        return f"partial answer ({size:,} chars) in conversation {self.conversation_id}, marked {how}"
+P = ParamSpec("P")
 
 
-def _stderr(line: str) -> None:
+class Scope:
+    """What the boundary may need to know about the command it wraps."""
+
+    def __init__(self) -> None:
+        self.runtime: Runtime | None = None
+
+    def saved_note(self, how: str) -> str | None:
+        return self.runtime.saved_note(how) if self.runtime is not None else None
+
+
+@contextmanager
+def error_boundary(report: Report) -> Iterator[Scope]:
+    """Run a command body; turn every failure into the documented report and exit."""
+    scope = Scope()
+    previous = {s: signal.signal(s, _raise_interrupted) for s in _STOP_SIGNALS}
     try:
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+        yield scope
+    except KeyboardInterrupt:
+        die_by_signal(signal.SIGINT, report, scope, "interrupted")
+    except BrokenPipeError:
+        die_by_signal(signal.SIGPIPE, report, scope, None)
+    except Interrupted as exc:
+        if exc.reason == "output closed":
+            die_by_signal(signal.SIGPIPE, report, scope, None)
+        signum = _SIGNAL_FOR_REASON.get(exc.reason, signal.SIGTERM)
+        die_by_signal(signum, report, scope, exc.reason)
+    except R1Error as exc:
+        raise typer.Exit(report.error(exc, scope.saved_note("error"))) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        raise typer.Exit(report.internal(exc)) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def report_error(exc: R1Error, outcome: Outcome) -> int:
-    """Print an R1Error the documented way; return its exit code."""
-    code = int(exc.exit_code)
-    message = outcome._clean(exc.message)
-    if outcome.json:
-        from r1cli.render.jsonl import write_error
-
-        _safe_stdout(lambda: write_error(sys.stdout.buffer, message, code))
-    _stderr(f"error: {message}")
-    saved = outcome.saved_note(outcome.turn, "error")
-    if saved:
-        _stderr(f"saved: {saved}")
-    if exc.hint:
-        _stderr(f"hint: {outcome._clean(exc.hint)}")
-    if outcome.debug:
-        _stderr(outcome._clean(traceback.format_exc()))
-    return code
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(_STOP_SIGNALS[signal.Signals(signum)])
 
 
-def report_internal(exc: BaseException, outcome: Outcome) -> int:
-    if outcome.debug:
-        _stderr(outcome._clean(traceback.format_exc()))
-    text = f"internal error ({type(exc).__name__}: {exc})"
-    if outcome.json:
-        from r1cli.render.jsonl import write_error
-
-        _safe_stdout(lambda: write_error(sys.stdout.buffer, text, 1))
-    _stderr(
-        f"error: {outcome._clean(text)}"
-        + ("" if outcome.debug else "; rerun with --debug")
-    )
-    return int(ExitCode.INTERNAL)
-
-
-def die_by_signal(signum: int, outcome: Outcome, message: str | None) -> NoReturn:
+def die_by_signal(
+    signum: int, report: Report, scope: Scope, message: str | None
+) -> NoReturn:
     """Report, then end the process by `signum` so the caller sees a signal death."""
     if message:
-        _stderr(message)
-    saved = outcome.saved_note(outcome.turn, "interrupted")
+        report.line(message)
+    saved = scope.saved_note("interrupted")
     if saved and signum != signal.SIGPIPE:
-        _stderr(f"saved: {saved}")
-    if outcome.json and signum != signal.SIGPIPE:
-        from r1cli.render.jsonl import write_error
-
-        code = 128 + signum
-        _safe_stdout(lambda: write_error(sys.stdout.buffer, "interrupted", code))
-    if signum == signal.SIGPIPE:
+        report.line(f"saved: {report.clean(saved)}")
+    if signum != signal.SIGPIPE:
+        report.json_error("interrupted", 128 + signum)
+    else:
         # Stop Python from flushing into the closed pipe at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -143,6 +96,16 @@ def die_by_signal(signum: int, outcome: Outcome, message: str | None) -> NoRetur
     sys.exit(128 + signum)  # only reached where the signal cannot kill us
 
 
-def _safe_stdout(write: Any) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        write()
+def bounded(command: Callable[P, None]) -> Callable[P, None]:
+    """Run a whole command inside `error_boundary` (for commands with no Runtime).
+
+    `functools.wraps` keeps the signature, which is what Typer reads the options from.
+    """
+
+    @functools.wraps(command)
+    def run_bounded(*args: P.args, **kwargs: P.kwargs) -> None:
+        with error_boundary(Report()):
+            command(*args, **kwargs)
+
+    run_bounded.__dict__["bounded"] = True
+    return run_bounded

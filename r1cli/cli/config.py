@@ -8,40 +8,31 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
 from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
+from r1cli.cli.boundary import bounded
 from r1cli.config.paths import ensure_private_dir, resolve_paths
-from r1cli.errors import R1Error
 
 config_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 
-def _fail(exc: R1Error) -> None:
-    sys.stderr.write(f"error: {exc.message}\n")
-    if exc.hint:
-        sys.stderr.write(f"hint: {exc.hint}\n")
-    raise typer.Exit(int(exc.exit_code))
-
-
 @config_app.command("path")
+@bounded
 def path() -> None:
     """Print where config.toml lives."""
     typer.echo(str(resolve_paths().config_file))
 
 
 @config_app.command("show")
+@bounded
 def show() -> None:
     """Show the effective settings (flags aside): defaults < config.toml < R1CLI_*."""
     from r1cli.config.settings import load_settings
 
-    try:
-        settings = load_settings(resolve_paths().config_file)
-    except R1Error as exc:
-        _fail(exc)
+    settings = load_settings(resolve_paths().config_file)
     for key, value in asdict(settings).items():
         if key in ("params", "providers"):
             for name, item in dict(value).items():
@@ -51,16 +42,14 @@ def show() -> None:
 
 
 @config_app.command("get")
+@bounded
 def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) -> None:
     """Print one effective setting."""
     from r1cli.config.edit import parse_key
     from r1cli.config.settings import load_settings
 
-    try:
-        table, name = parse_key(key)
-        settings = load_settings(resolve_paths().config_file)
-    except R1Error as exc:
-        _fail(exc)
+    table, name = parse_key(key)
+    settings = load_settings(resolve_paths().config_file)
     if table is None:
         typer.echo(str(getattr(settings, name)))
     elif name in settings.params:
@@ -70,6 +59,7 @@ def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) 
 
 
 @config_app.command("set")
+@bounded
 def set_(
     key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
     value: Annotated[
@@ -79,26 +69,22 @@ def set_(
     """Set KEY to VALUE in config.toml, keeping comments and layout."""
     from r1cli.config.edit import edit
 
-    try:
-        edit(resolve_paths().config_file, key, value)
-    except R1Error as exc:
-        _fail(exc)
+    edit(resolve_paths().config_file, key, value)
 
 
 @config_app.command("unset")
+@bounded
 def unset(
     key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
 ) -> None:
     """Remove KEY from config.toml."""
     from r1cli.config.edit import edit
 
-    try:
-        edit(resolve_paths().config_file, key, None)
-    except R1Error as exc:
-        _fail(exc)
+    edit(resolve_paths().config_file, key, None)
 
 
 @config_app.command("edit")
+@bounded
 def edit_file() -> None:
     """Open config.toml in $VISUAL or $EDITOR."""
     config = resolve_paths().config_file

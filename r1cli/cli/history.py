@@ -20,8 +20,9 @@ from typing import Annotated, Any
 
 import typer
 
+from r1cli.cli.boundary import bounded
 from r1cli.config.paths import resolve_paths, write_private_file
-from r1cli.errors import R1Error, UsageError
+from r1cli.errors import UsageError
 from r1cli.history.export import message_header, meta_line, to_markdown
 from r1cli.history.store import HistoryStore
 from r1cli.render.sanitize import sanitize
@@ -47,18 +48,6 @@ class ExportFormat(str, Enum):
 
 
 # --------------------------------------------------------------------- plumbing
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    """Turn an R1Error into `error:` / `hint:` lines on stderr and its exit code."""
-    try:
-        yield
-    except R1Error as exc:
-        typer.echo(f"error: {sanitize(exc.message)}", err=True)
-        if exc.hint:
-            typer.echo(f"hint: {sanitize(exc.hint)}", err=True)
-        raise typer.Exit(int(exc.exit_code)) from None
 
 
 @contextlib.contextmanager
@@ -122,9 +111,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 
 @history_app.command("list")
+@bounded
 def list_command(limit: LimitOption = 20, as_json: JsonOption = False) -> None:
     """List conversations, most recently updated first."""
-    with _errors(), _store() as store:
+    with _store() as store:
         rows = store.list_conversations(limit) if store else []
     if as_json:
         _echo_json(rows)
@@ -138,6 +128,7 @@ def list_command(limit: LimitOption = 20, as_json: JsonOption = False) -> None:
 
 
 @history_app.command("show")
+@bounded
 def show_command(
     conversation_id: Annotated[
         str | None,
@@ -151,7 +142,7 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show one conversation (the latest if no ID is given)."""
-    with _errors(), _store() as maybe:
+    with _store() as maybe:
         store = _require(maybe)
         data = store.get_conversation(_pick(store, conversation_id))
     if as_json:
@@ -163,6 +154,7 @@ def show_command(
 
 
 @history_app.command("search")
+@bounded
 def search_command(
     query: Annotated[str, typer.Argument(help="Text to find, taken literally.")],
     reasoning: Annotated[
@@ -174,7 +166,7 @@ def search_command(
     """Find messages that contain QUERY (newest first; no search syntax)."""
     tty = _stdout_is_tty() and not as_json
     markers = _TTY_MARKERS if tty else ("[", "]")
-    with _errors(), _store() as store:
+    with _store() as store:
         if not query.strip():
             raise UsageError("the search query is empty")
         hits = []
@@ -194,6 +186,7 @@ def search_command(
 
 
 @history_app.command("rm")
+@bounded
 def rm_command(
     ids: Annotated[
         list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.")
@@ -201,7 +194,7 @@ def rm_command(
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask.")] = False,
 ) -> None:
     """Delete conversations for good (asks first unless -y)."""
-    with _errors(), _store() as store:
+    with _store() as store:
         if store is None:
             raise UsageError(f"no conversation matches '{ids[0]}'")
         chosen = list(dict.fromkeys(store.resolve_id(cid) for cid in ids))
@@ -213,6 +206,7 @@ def rm_command(
 
 
 @history_app.command("export")
+@bounded
 def export_command(
     conversation_id: Annotated[str, typer.Argument(metavar="ID", help="Id or prefix.")],
     fmt: Annotated[
@@ -223,7 +217,7 @@ def export_command(
     ] = None,
 ) -> None:
     """Export one conversation, reasoning included, as Markdown or JSON."""
-    with _errors(), _store() as maybe:
+    with _store() as maybe:
         store = _require(maybe)
         data = store.get_conversation(_pick(store, conversation_id))
     if fmt is ExportFormat.json:
@@ -231,8 +225,7 @@ def export_command(
     else:
         text = to_markdown(data, reasoning=True)
     if output is not None:
-        with _errors():
-            _write_export(output, text)
+        _write_export(output, text)
         typer.echo(f"exported to {output}", err=True)
     else:
         # Exact text into a pipe or file, so not typer.echo (it strips escape
@@ -242,6 +235,7 @@ def export_command(
 
 
 @history_app.command("path")
+@bounded
 def path_command() -> None:
     """Print where the history database lives."""
     typer.echo(str(resolve_paths().history_db))

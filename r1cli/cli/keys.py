@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from r1cli.cli.boundary import bounded
 from r1cli.config.keys import (
     ENV_API_KEY,
     check_permissions,
@@ -18,16 +19,9 @@ from r1cli.config.keys import (
 )
 from r1cli.config.paths import resolve_paths
 from r1cli.config.providers import BUILTIN, provider_names
-from r1cli.errors import R1Error, UsageError
+from r1cli.errors import UsageError
 
 keys_app = typer.Typer(no_args_is_help=True, add_completion=False)
-
-
-def _fail(exc: R1Error) -> None:
-    sys.stderr.write(f"error: {exc.message}\n")
-    if exc.hint:
-        sys.stderr.write(f"hint: {exc.hint}\n")
-    raise typer.Exit(int(exc.exit_code))
 
 
 def _read_secret(provider: str) -> str:
@@ -39,29 +33,25 @@ def _read_secret(provider: str) -> str:
 
 
 @keys_app.command("set")
+@bounded
 def set_key(
     provider: Annotated[str, typer.Argument(help="Provider name, e.g. openrouter.")],
 ) -> None:
     """Store a key for PROVIDER (read from stdin, or a hidden prompt)."""
-    try:
-        key = validate_key_text(_read_secret(provider))
-        path = resolve_paths().keys_file
-        keys = read_keys(path)
-        keys[provider] = key
-        write_keys(path, keys)
-    except R1Error as exc:
-        _fail(exc)
+    key = validate_key_text(_read_secret(provider))
+    path = resolve_paths().keys_file
+    keys = read_keys(path)
+    keys[provider] = key
+    write_keys(path, keys)
     sys.stderr.write(f"saved key for {provider} ({mask(key)}) in {path}\n")
 
 
 @keys_app.command("list")
+@bounded
 def list_keys() -> None:
     """Show which providers have a key, and where it comes from (masked)."""
-    try:
-        path = resolve_paths().keys_file
-        stored = read_keys(path)
-    except R1Error as exc:
-        _fail(exc)
+    path = resolve_paths().keys_file
+    stored = read_keys(path)
     warning = check_permissions(path)
     if warning:
         sys.stderr.write(f"warning: {warning}\n")
@@ -79,17 +69,15 @@ def list_keys() -> None:
 
 
 @keys_app.command("rm")
+@bounded
 def remove_key(
     provider: Annotated[str, typer.Argument(help="Provider name.")],
 ) -> None:
     """Remove the stored key for PROVIDER."""
-    try:
-        path = resolve_paths().keys_file
-        keys = read_keys(path)
-        if provider not in keys:
-            raise UsageError(f"no stored key for {provider}")
-        del keys[provider]
-        write_keys(path, keys)
-    except R1Error as exc:
-        _fail(exc)
+    path = resolve_paths().keys_file
+    keys = read_keys(path)
+    if provider not in keys:
+        raise UsageError(f"no stored key for {provider}")
+    del keys[provider]
+    write_keys(path, keys)
     sys.stderr.write(f"removed the key for {provider}\n")

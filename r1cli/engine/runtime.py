@@ -1,32 +1,52 @@
-"""One-shot questions: `r1 ask` and `r1 PROMPT…`, from options to a finished turn.
+"""The Runtime: everything one command works with, resolved once and passed explicitly.
 
-Typer-free on purpose: `cli.py` maps flags to `AskOptions` and calls `run_ask`; this
-module resolves settings, provider, key and prompt, opens history, picks the renderer
-and runs the engine. Failures propagate as exceptions; `boundary.py` reports them.
+`Runtime.from_options` applies the precedence order (flags > env > config > defaults)
+to pick settings, provider, model and key, and opens history; `run` sends one turn
+through the engine with the history recorder attached. Commands (`ask`, the REPL,
+`count`, `batch`) build one and hand it down; nothing here prints or imports a
+renderer: warnings and debug lines go to the callables the caller passed in, and every
+key found is added to `secrets`, the list the caller's printer redacts with.
+
+What the last turn left (the turn, its recorder, the conversation id) is kept here,
+written only by `run`, so an error report can say what was saved.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from r1cli.cli.boundary import Outcome
 from r1cli.config.keys import require_key
 from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec, resolve_provider
 from r1cli.config.settings import Settings, load_settings
+from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Message, Turn
-from r1cli.core.params import Sampling
-from r1cli.engine.prompt import build_prompt, decode_stdin
-from r1cli.engine.sink import TurnSink
+from r1cli.core.params import ReasoningMode, Sampling, merge_params
+from r1cli.core.sink import TurnSink
+from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from r1cli.engine.turn import TurnRequest
+    from r1cli.history.recorder import HistoryRecorder
+    from r1cli.history.store import HistoryStore
+
+Notify = Callable[[str], None]
+
+
+def _ignore(message: str) -> None:
+    """A `Notify` for callers that show nothing."""
 
 
 @dataclass(frozen=True)
-class AskOptions:
+class TurnOptions:
+    """What the user asked for on the command line, before any resolution."""
+
     words: tuple[str, ...] = ()
     model: str | None = None
     provider: str | None = None
@@ -35,9 +55,9 @@ class AskOptions:
     continue_last: bool = False
     cid: str | None = None
     files: tuple[Path, ...] = ()
-    reasoning: str | None = None
+    reasoning: ReasoningMode | None = None
     show_reasoning: bool = False
-    sampling: Sampling = field(default_factory=Sampling)
+    params: Sampling = field(default_factory=Sampling)
     timeout: float | None = None
     no_history: bool = False
     json: bool = False
@@ -47,7 +67,228 @@ class AskOptions:
     stdin_encoding: str = "utf-8"
 
 
-def resolve(opts: AskOptions, paths: Paths) -> tuple[Settings, ProviderSpec, str]:
+class Runtime:
+    """Settings, paths, provider, model, key and history store of one command.
+
+    The REPL changes provider and model between turns (`use_provider`, `model`);
+    everything else is fixed once built.
+    """
+
+    def __init__(
+        self,
+        *,
+        paths: Paths,
+        settings: Settings,
+        spec: ProviderSpec,
+        model: str,
+        params: Sampling,
+        secrets: list[str] | None = None,
+        notify: Notify = _ignore,
+        debug: Notify = _ignore,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.spec = spec
+        self.model = model
+        self.params = params
+        # Shared with the caller's printer: every key found here is redacted there.
+        self.secrets: list[str] = [] if secrets is None else secrets
+        self.notify = notify
+        self.debug = debug
+        self.key = self.find_key(spec)
+        self.store: HistoryStore | None = self._open_history()
+        # What the last turn left, for error reports; written only by `run`.
+        self.turn: Turn | None = None
+        self.recorder: HistoryRecorder | None = None
+        self.conversation_id: str | None = None
+
+    @classmethod
+    def from_options(
+        cls,
+        opts: TurnOptions,
+        *,
+        secrets: list[str] | None = None,
+        notify: Notify = _ignore,
+        debug: Notify = _ignore,
+        paths: Paths | None = None,
+    ) -> Runtime:
+        paths = paths or resolve_paths()
+        settings, spec, model = resolve(opts, paths)
+        return cls(
+            paths=paths,
+            settings=settings,
+            spec=spec,
+            model=model,
+            params=merge_params(opts.params, settings.params),
+            secrets=secrets,
+            notify=notify,
+            debug=debug,
+        )
+
+    # -- provider and key ---------------------------------------------------------
+
+    def find_key(self, spec: ProviderSpec) -> str | None:
+        """The key `spec` needs (ConfigError when missing), noted for redaction."""
+        found = require_key(spec, self.paths.keys_file)
+        if found is None:
+            return None
+        if found.value not in self.secrets:
+            self.secrets.append(found.value)
+        return found.value
+
+    def use_provider(self, spec: ProviderSpec, model: str) -> None:
+        """Switch provider and model; a missing key fails before anything changes."""
+        key = self.find_key(spec)
+        self.spec, self.model, self.key = spec, model, key
+
+    # -- conversations -------------------------------------------------------------
+
+    def initial_conversation(self, opts: TurnOptions) -> Conversation:
+        """A new conversation, or the one `-c`/`--cid` continue."""
+        if not (opts.continue_last or opts.cid):
+            return Conversation(system=self.settings.system)
+        if self.store is None:
+            raise UsageError("-c/--cid need history, which is off or unavailable")
+        cid = self.store.resolve_id(opts.cid) if opts.cid else self.store.latest_id()
+        if cid is None:
+            raise UsageError("there is no conversation to continue yet")
+        conversation = self.store.load_conversation(cid)
+        if opts.system is not None:
+            conversation.system = opts.system
+        return conversation
+
+    # -- turns ---------------------------------------------------------------------
+
+    def request(self, conversation: Conversation) -> TurnRequest:
+        """The engine's request for one turn, with the network policy from settings."""
+        from r1cli.engine.turn import TurnRequest
+        from r1cli.wire.http import NetworkPolicy
+
+        settings = self.settings
+        return TurnRequest(
+            spec=self.spec,
+            model=self.model,
+            conversation=conversation,
+            sampling=self.params,
+            key=self.key,
+            policy=NetworkPolicy(
+                connect_timeout=settings.connect_timeout,
+                read_timeout=settings.timeout,
+                max_retries=settings.max_retries,
+                backoff=settings.retry_backoff,
+            ),
+            first_token_timeout=settings.first_token_timeout,
+            key_hint=key_hint(self.spec),
+        )
+
+    def run(
+        self, conversation: Conversation, prompt: str | None, renderer: TurnSink
+    ) -> Turn:
+        """Store the prompt (None: it is stored already), stream the answer to the
+        renderer and the history recorder, and return the finished turn."""
+        from r1cli.engine.turn import run_turn
+
+        self.turn = None
+        self.recorder = self._start_recording(conversation, prompt)
+        sinks: list[TurnSink] = [_TurnTracker(self), renderer]
+        if self.recorder is not None:
+            sinks.append(self.recorder)
+        return run_turn(
+            self.request(conversation), sinks, notify=self.notify, debug=self.debug
+        )
+
+    @property
+    def history_warning(self) -> str | None:
+        """Why the last answer was not fully saved, if it was not."""
+        return self.recorder.warning if self.recorder is not None else None
+
+    def saved_note(self, how: str) -> str | None:
+        """`saved:` text for a stopped or failed turn whose partial answer is stored."""
+        turn = self.turn
+        if turn is None or not (turn.content or turn.reasoning):
+            return None
+        if self.conversation_id is None or self.recorder is None:
+            return None
+        if self.history_warning:
+            return None
+        return (
+            f"partial answer ({len(turn.content):,} chars) in conversation "
+            f"{self.conversation_id}, marked {how}"
+        )
+
+    def forget_conversation(self) -> None:
+        """A new conversation starts: nothing of the old one is reported as saved."""
+        self.turn = None
+        self.recorder = None
+        self.conversation_id = None
+
+    def _open_history(self) -> HistoryStore | None:
+        if not self.settings.history:
+            return None
+        from r1cli.errors import HistoryError
+        from r1cli.history.store import HistoryRefused, HistoryStore
+
+        try:
+            return HistoryStore.open(self.paths.history_db)
+        except HistoryRefused:
+            # A newer or damaged database is refused (exit 3) so nothing overwrites it.
+            raise
+        except HistoryError as exc:
+            # One that merely cannot be written must not cost the user the answer.
+            self.notify(
+                f"history is not available ({exc.message}); "
+                "the answer will not be saved"
+            )
+            return None
+
+    def _start_recording(
+        self, conversation: Conversation, prompt: str | None
+    ) -> HistoryRecorder | None:
+        store = self.store
+        if store is None:
+            return None
+        from r1cli.history.recorder import HistoryRecorder
+        from r1cli.history.store import derive_title
+
+        try:
+            if conversation.id is None:
+                conversation.id = store.create_conversation(
+                    title=derive_title(prompt or ""),
+                    model=self.model,
+                    provider=self.spec.name,
+                    system=conversation.system,
+                )
+            if prompt is not None:
+                store.add_message(conversation.id, "user", prompt)
+            message_id = store.begin_answer(
+                conversation.id, model=self.model, provider=self.spec.name
+            )
+        except Exception as exc:  # history must never cost the user the answer
+            self.notify(
+                f"could not write history ({exc}); the answer will not be saved"
+            )
+            return None
+        self.conversation_id = conversation.id
+        return HistoryRecorder(store, conversation.id, message_id)
+
+
+class _TurnTracker:
+    """Keeps the runtime's `turn` current, even when `run_turn` raises."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def begin(self, turn: Turn) -> None:
+        self._runtime.turn = turn
+
+    def on_event(self, event: Event, turn: Turn) -> None:
+        pass
+
+    def end(self, turn: Turn) -> None:
+        pass
+
+
+def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, str]:
     """Settings, provider and model after flags > env > config > defaults."""
     settings = load_settings(
         paths.config_file,
@@ -78,102 +319,15 @@ def resolve(opts: AskOptions, paths: Paths) -> tuple[Settings, ProviderSpec, str
     return settings, spec, model
 
 
-def merged_sampling(flags: Sampling, defaults: dict[str, Any]) -> Sampling:
-    """Config `[params]` as defaults under the flags; unknown names go to the body."""
-    known = {f.name for f in fields(Sampling)} - {"extra"}
-    values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for name, value in defaults.items():
-        if name in known:
-            values[name] = tuple(value) if name == "stop" else value
-        else:
-            extra[name] = value
-    for name in known:
-        value = getattr(flags, name)
-        if value not in (None, (), False):
-            values[name] = value
-    return replace(Sampling(**values), extra={**extra, **flags.extra})
+def add_prompt(conversation: Conversation, prompt: str) -> None:
+    """Append the user's prompt, merged into a trailing unanswered one.
 
-
-def read_stdin(encoding: str) -> str | None:
-    stdin = sys.stdin
-    if stdin is None or stdin.closed:
-        return None
-    try:
-        if stdin.isatty():
-            return None
-        return decode_stdin(stdin.buffer.read(), encoding)
-    except (OSError, ValueError):
-        return None
-
-
-def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
-    """Ask one question and stream the answer; returns the finished turn."""
-    from r1cli.engine.turn import run_turn
-
-    paths = resolve_paths()
-    settings, spec, model = resolve(opts, paths)
-    outcome.debug = settings.debug
-    # A usage error (empty prompt, bad stdin) is reported before a missing key.
-    prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
-    found = require_key(spec, paths.keys_file)
-    if found:
-        outcome.secrets.append(found.value)
-    store = open_history(settings, paths, outcome)
-    conversation = initial_conversation(store, opts, settings)
-    append_prompt(conversation, prompt)
-    recorder = start_recording(store, conversation, prompt, spec, model, outcome)
-    request = turn_request(
-        spec,
-        model,
-        conversation,
-        merged_sampling(opts.sampling, dict(settings.params)),
-        found.value if found else None,
-        settings,
-    )
-    sinks: list[TurnSink] = [outcome, choose_renderer(opts, settings, model)]
-    if recorder is not None:
-        sinks.append(recorder)
-    outcome.recorder = recorder
-    return run_turn(request, sinks, notify=outcome.warn, debug=outcome.debug_line)
-
-
-def turn_request(
-    spec: ProviderSpec,
-    model: str,
-    conversation: Conversation,
-    sampling: Sampling,
-    key: str | None,
-    settings: Settings,
-) -> Any:
-    """The engine's request for one turn, with the network policy from settings."""
-    from r1cli.engine.turn import TurnRequest
-    from r1cli.wire.transport import NetworkPolicy
-
-    return TurnRequest(
-        spec=spec,
-        model=model,
-        conversation=conversation,
-        sampling=sampling,
-        key=key,
-        policy=NetworkPolicy(
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.timeout,
-            max_retries=settings.max_retries,
-            backoff=settings.retry_backoff,
-        ),
-        first_token_timeout=settings.first_token_timeout,
-        key_hint=key_hint(spec),
-    )
-
-
-def append_prompt(conversation: Conversation, prompt: str) -> None:
-    if conversation.id is not None:
-        from r1cli.history.store import append_user_message
-
-        # A continued conversation may end with an unanswered prompt: merge, so the
-        # model never sees two user messages in a row.
-        append_user_message(conversation, prompt)
+    Providers reject two user messages in a row; a continued conversation may end
+    with a prompt whose answer failed.
+    """
+    last = conversation.messages[-1] if conversation.messages else None
+    if last is not None and last.role == "user":
+        last.content = f"{last.content}\n\n{prompt}"
     else:
         conversation.messages.append(Message("user", prompt))
 
@@ -183,102 +337,14 @@ def key_hint(spec: ProviderSpec) -> str:
     return f"check {variable}, or store a new key with 'r1 keys set {spec.name}'"
 
 
-def open_history(settings: Settings, paths: Paths, outcome: Outcome) -> Any:
-    if not settings.history:
+def read_stdin(encoding: str) -> str | None:
+    """Piped stdin as text; None when stdin is a terminal, closed or unreadable."""
+    stdin = sys.stdin
+    if stdin is None or stdin.closed:
         return None
-    from r1cli.errors import HistoryError
-    from r1cli.history.store import HistoryRefused, HistoryStore
-
     try:
-        return HistoryStore.open(paths.history_db)
-    except HistoryRefused:
-        # A newer or damaged database is refused (exit 3) so nothing overwrites it.
-        raise
-    except HistoryError as exc:
-        # One that merely cannot be written must not cost the user the answer.
-        outcome.warn(
-            f"history is not available ({exc.message}); the answer will not be saved"
-        )
+        if stdin.isatty():
+            return None
+        return decode_stdin(stdin.buffer.read(), encoding)
+    except (OSError, ValueError):
         return None
-
-
-def initial_conversation(
-    store: Any, opts: AskOptions, settings: Settings
-) -> Conversation:
-    if not (opts.continue_last or opts.cid):
-        return Conversation(system=settings.system)
-    if store is None:
-        raise UsageError("-c/--cid need history, which is off or unavailable")
-    cid = store.resolve_id(opts.cid) if opts.cid else store.latest_id()
-    if cid is None:
-        raise UsageError("there is no conversation to continue yet")
-    conversation: Conversation = store.load_conversation(cid)
-    if opts.system is not None:
-        conversation.system = opts.system
-    return conversation
-
-
-def start_recording(
-    store: Any,
-    conversation: Conversation,
-    prompt: str | None,
-    spec: ProviderSpec,
-    model: str,
-    outcome: Outcome,
-) -> TurnSink | None:
-    """Store the prompt (None: it is stored already) and the row the answer fills."""
-    if store is None:
-        return None
-    from r1cli.history.recorder import HistoryRecorder
-    from r1cli.history.store import derive_title
-
-    try:
-        if conversation.id is None:
-            conversation.id = store.create_conversation(
-                title=derive_title(prompt or ""),
-                model=model,
-                provider=spec.name,
-                system=conversation.system,
-            )
-        if prompt is not None:
-            store.add_message(conversation.id, "user", prompt)
-        message_id = store.begin_answer(
-            conversation.id, model=model, provider=spec.name
-        )
-    except Exception as exc:  # history must never cost the user the answer
-        outcome.warn(f"could not write history ({exc}); the answer will not be saved")
-        return None
-    outcome.conversation_id = conversation.id
-    recorder: TurnSink = HistoryRecorder(store, conversation.id, message_id)
-    return recorder
-
-
-def choose_renderer(opts: AskOptions, settings: Settings, model: str) -> TurnSink:
-    if opts.json:
-        from r1cli.render.jsonl import JsonlRenderer
-
-        return JsonlRenderer()
-    stdout_tty = _isatty(sys.stdout)
-    if opts.raw or not stdout_tty:
-        from r1cli.render.plain import PlainRenderer
-
-        return PlainRenderer(
-            show_reasoning=opts.show_reasoning,
-            raw=opts.raw,
-            dim_reasoning=settings.color and _isatty(sys.stderr),
-            spinner_model=model if _isatty(sys.stderr) else None,
-        )
-    from r1cli.render.tty import TerminalRenderer
-
-    return TerminalRenderer(
-        reasoning=settings.reasoning,  # type: ignore[arg-type]
-        color=settings.color,
-        model=model,
-    )
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

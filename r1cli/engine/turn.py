@@ -17,7 +17,7 @@ from r1cli.config.providers import ProviderSpec
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import Conversation, Turn, TurnStatus
 from r1cli.core.params import Sampling
-from r1cli.engine.sink import TurnSink
+from r1cli.core.sink import TurnSink
 from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser
 from r1cli.providers.dialects import build_request, make_parser
@@ -41,7 +41,7 @@ class TurnRequest:
     policy: NetworkPolicy
     # Keep-alive comments reset the idle timeout forever; this bounds the wait for
     # the first token (DeepSeek queues requests for up to 10 minutes).
-    first_token_timeout: float = 600.0
+    first_token_timeout: float
     key_hint: str | None = None
 
 

@@ -1,27 +1,20 @@
-"""What every dialect shares: the HTTP request it builds and the parser it returns.
+"""What every dialect shares: the parser protocol and the in-stream error report.
 
-`HttpRequest` is plain data so that building a request can be tested without a network
-and so the transport never needs to know a provider's body shape.
+The request a dialect builds is `wire.http.HttpRequest`: plain data, so building a
+request can be tested without a network and the transport never sees a body shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from r1cli.core.events import Event
 from r1cli.errors import ProviderFailed
+from r1cli.wire.http import HttpRequest, error_code, error_message
 from r1cli.wire.sse import SSEEvent
 
-
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
-    url: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-    # Values that must never appear in any output (debug dumps redact them).
-    secrets: tuple[str, ...] = field(default=(), repr=False)
+__all__ = ["HttpRequest", "StreamParser", "raise_stream_error"]
 
 
 class StreamParser(Protocol):
@@ -38,47 +31,6 @@ class StreamParser(Protocol):
     def parse_body(self, body: Any) -> Iterator[Event]:
         """A JSON body where a stream was expected: a full answer, or an error."""
         ...
-
-
-def error_message(body: Any) -> str | None:
-    """The human message in any of the error envelopes providers use, if present."""
-    if isinstance(body, str):
-        return body or None
-    if not isinstance(body, dict):
-        return None
-    error = body.get("error")
-    if isinstance(error, str) and error:
-        return error
-    if isinstance(error, dict):
-        message = error.get("message")
-        raw = (
-            (error.get("metadata") or {}).get("raw")
-            if isinstance(error.get("metadata"), dict)
-            else None
-        )
-        if isinstance(message, str) and message:
-            # OpenRouter wraps upstream failures as "Provider returned error" + raw text.
-            if isinstance(raw, str) and raw and raw not in message:
-                return f"{message}: {raw}"
-            return message
-        if isinstance(error.get("type"), str):
-            return str(error["type"])
-    if body.get("status") == "error" or "message" in body:
-        message = body.get("message")
-        if isinstance(message, str) and message:
-            return message
-    return None
-
-
-def error_code(body: Any) -> int | None:
-    """A numeric HTTP-like code from an error envelope, if one is given."""
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        code = body["error"].get("code")
-        if isinstance(code, int):
-            return code
-        if isinstance(code, str) and code.isdigit():
-            return int(code)
-    return None
 
 
 def raise_stream_error(

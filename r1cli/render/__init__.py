@@ -1,2 +1,41 @@
 """Renderers: turn r1cli events into terminal, plain or JSON-lines output, and
-sanitise untrusted text on the way."""
+sanitise untrusted text on the way. The only importer of rich (lazily)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from r1cli.core.params import ReasoningMode
+from r1cli.render.terminal import isatty
+
+if TYPE_CHECKING:
+    from r1cli.core.sink import TurnSink
+
+
+def choose_renderer(
+    *,
+    json: bool,
+    raw: bool,
+    show_reasoning: bool,
+    reasoning: ReasoningMode,
+    color: bool,
+    model: str,
+) -> TurnSink:
+    """JSON lines, plain text for a pipe (or `--raw`), or the live terminal view."""
+    if json:
+        from r1cli.render.jsonl import JsonlRenderer
+
+        return JsonlRenderer()
+    if raw or not isatty(sys.stdout):
+        from r1cli.render.plain import PlainRenderer
+
+        return PlainRenderer(
+            show_reasoning=show_reasoning,
+            raw=raw,
+            dim_reasoning=color and isatty(sys.stderr),
+            spinner_model=model if isatty(sys.stderr) else None,
+        )
+    from r1cli.render.tty import TerminalRenderer
+
+    return TerminalRenderer(reasoning=reasoning, color=color, model=model)

@@ -39,15 +39,15 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import Style
 
-from r1cli.cli.boundary import Outcome, report_error, report_internal
 from r1cli.config.paths import ensure_private_dir
 from r1cli.core.messages import Turn, unmarked
 from r1cli.core.redact import looks_like_secret
-from r1cli.engine.runtime import AskOptions
 from r1cli.errors import R1Error, UsageError
+from r1cli.render.report import Report
 from r1cli.render.sanitize import sanitize
+from r1cli.render.terminal import columns, isatty
 from r1cli.repl import slash
-from r1cli.repl.state import ChatSession
+from r1cli.repl.state import ChatState
 
 DOUBLE_CTRL_C = 2.0  # seconds within which a second Ctrl-C at the prompt quits
 RECAP_MESSAGES = 4  # messages shown, dimmed, when a conversation is resumed
@@ -63,15 +63,13 @@ STYLE = Style.from_dict(
 )
 
 
-def run_chat(opts: AskOptions, outcome: Outcome, first_prompt: str | None) -> None:
-    """Open the REPL; returns when the user quits."""
-    if not (_isatty(sys.stdin) and _isatty(sys.stdout)):
+def require_terminal() -> None:
+    """The REPL needs a terminal on both ends; say what to use instead."""
+    if not (isatty(sys.stdin) and isatty(sys.stdout)):
         raise UsageError(
             "r1 chat needs a terminal on stdin and stdout",
             hint='for scripts use: r1 ask "question" (stdin is added to the prompt)',
         )
-    session = ChatSession(opts, outcome)
-    Repl(session, outcome).run(first_prompt)
 
 
 class SecretFilteringHistory(FileHistory):
@@ -94,7 +92,7 @@ class SecretFilteringHistory(FileHistory):
 class SlashCompleter(Completer):
     """Tab: slash commands, their arguments, and file paths after /file and /export."""
 
-    def __init__(self, session: ChatSession) -> None:
+    def __init__(self, session: ChatState) -> None:
         self._session = session
         self._paths = PathCompleter(expanduser=True)
 
@@ -133,9 +131,9 @@ class SlashCompleter(Completer):
 
 
 class Repl:
-    def __init__(self, session: ChatSession, outcome: Outcome) -> None:
+    def __init__(self, session: ChatState, report: Report) -> None:
         self.session = session
-        self.outcome = outcome
+        self.report = report
         self.color = session.settings.color
         self._last_ctrl_c = 0.0
         self._context = slash.SlashContext(
@@ -182,7 +180,7 @@ class Repl:
         try:
             result = slash.run(self._context, *parsed)
         except R1Error as exc:
-            report_error(exc, self.outcome)
+            self.report.error(exc)
             return True
         for line in result.lines:
             self._note(line)
@@ -208,7 +206,7 @@ class Repl:
         from r1cli.render.tty import TerminalRenderer
 
         renderer = TerminalRenderer(
-            reasoning=self.session.reasoning,  # type: ignore[arg-type]
+            reasoning=self.session.reasoning,
             color=self.color,
             model=self.session.model,
         )
@@ -219,15 +217,16 @@ class Repl:
             self._note("stopped; the partial answer is kept (/retry asks again)")
             return
         except R1Error as exc:
-            report_error(exc, self.outcome)
+            self.report.error(exc, self.session.runtime.saved_note("error"))
             return
         except Exception as exc:
-            report_internal(exc, self.outcome)
+            self.report.internal(exc)
             return
-        finally:
-            # The turn is over: a later error (a slash command's) saved nothing.
-            self.outcome.turn = None
-        self.outcome.after_turn(turn, "raise it with /set max_tokens N, then /retry")
+        self.report.after_turn(
+            turn,
+            self.session.runtime.history_warning,
+            "raise it with /set max_tokens N, then /retry",
+        )
 
     # -- output ------------------------------------------------------------------
 
@@ -241,7 +240,7 @@ class Repl:
         from r1cli import __version__
 
         banner = f"r1 {__version__} · {session.model} via {session.spec.name}"
-        self._note(_clip(f"{banner} · /help · Ctrl-D quits", _columns()))
+        self._note(_clip(f"{banner} · /help · Ctrl-D quits", columns(sys.stdout)))
         if session.conversation.id is not None:
             self._note(
                 f"continuing conversation {session.conversation.id} "
@@ -251,7 +250,7 @@ class Repl:
     def _recap(self) -> None:
         """The last turns of a resumed conversation, dimmed, so the user knows where
         they are."""
-        width = _columns()
+        width = columns(sys.stdout)
         messages = self.session.conversation.messages[-RECAP_MESSAGES:]
         for message in messages:
             label = "you" if message.role == "user" else "r1"
@@ -290,14 +289,14 @@ class Repl:
 
     def _prompt_session(self) -> PromptSession[str]:
         settings = self.session.settings
-        outcome = self.outcome
+        runtime = self.session.runtime
 
         # Keys in the environment and the keys file, read once; the session's own
         # (which grow when /provider switches) are looked at on every line.
         stored = _stored_secrets(self.session)
 
         def secrets() -> list[str]:
-            return [*outcome.secrets, *stored]
+            return [*runtime.secrets, *stored]
 
         return PromptSession(
             message=[("class:prompt", "› ")],
@@ -391,7 +390,7 @@ def _warm_up() -> None:
         import_quietly()
 
 
-def _stored_secrets(session: ChatSession) -> list[str]:
+def _stored_secrets(session: ChatState) -> list[str]:
     """The API keys in `*_API_KEY` variables and in the keys file."""
     from r1cli.config.keys import read_keys
 
@@ -458,25 +457,6 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
 
 
-def _columns() -> int:
-    try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError):
-        return 80
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream is not None and stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
 def _stdout(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def _stderr(text: str) -> None:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()

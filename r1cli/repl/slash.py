@@ -1,4 +1,4 @@
-"""The REPL's slash commands: a table of small functions over a `ChatSession`.
+"""The REPL's slash commands: a table of small functions over a `ChatState`.
 
 Each command reads its argument string and returns a `SlashResult` saying what the
 REPL should do next (print lines, send a prompt, retry, clear, exit); failures raise
@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from r1cli.core.params import EFFORTS, PARAM_KINDS, REASONING_MODES
 from r1cli.errors import UsageError
-from r1cli.repl.state import EFFORTS, REASONING_MODES, ChatSession, sampling_items
+from r1cli.repl.state import ChatState
 
 # A command word: "/model", "/copy". "/usr/bin/env …" is not one, so a prompt that
 # starts with a path is sent as typed; "//x" sends "/x".
@@ -39,7 +40,7 @@ class SlashResult:
 
 @dataclass
 class SlashContext:
-    session: ChatSession
+    session: ChatState
     # edit_text(text) -> edited text, or None when the user gave up
     edit_text: Callable[[str], str | None]
     # copy_text(text) -> how it was copied, e.g. "OSC 52 and wl-copy"
@@ -58,7 +59,7 @@ class Command:
     run: Handler
     # What Tab offers for the argument: a fixed list, a function of the session,
     # or "path" for file names.
-    complete: tuple[str, ...] | Callable[[ChatSession], list[Any]] | str = ()
+    complete: tuple[str, ...] | Callable[[ChatState], list[Any]] | str = ()
     aliases: tuple[str, ...] = ()
 
 
@@ -230,7 +231,7 @@ def _shown(value: Any) -> str:
 
 
 def _params(context: SlashContext, argument: str) -> SlashResult:
-    items = sampling_items(context.session.sampling)
+    items = context.session.sampling.items()
     if not items:
         return SlashResult(["no parameters set: the provider's defaults apply"])
     return SlashResult([f"{name} = {_shown(value)}" for name, value in items])
@@ -351,7 +352,7 @@ def _free_name(folder: Path, stem: str) -> Path:
     return path
 
 
-def _memory_data(session: ChatSession) -> dict[str, Any]:
+def _memory_data(session: ChatState) -> dict[str, Any]:
     """The export shape for a conversation that is not in history (history off)."""
     from r1cli.history.store import derive_title, utc_now
 
@@ -405,21 +406,19 @@ def _exit(context: SlashContext, argument: str) -> SlashResult:
     return SlashResult(exit=True)
 
 
-def _models(session: ChatSession) -> list[str]:
+def _models(session: ChatState) -> list[str]:
     return session.known_models()
 
 
-def _providers(session: ChatSession) -> list[str]:
+def _providers(session: ChatState) -> list[str]:
     return session.provider_names()
 
 
-def _conversations(session: ChatSession) -> list[tuple[str, str]]:
+def _conversations(session: ChatState) -> list[tuple[str, str]]:
     return [(cid, _one_line(title, 40)) for cid, title in session.conversation_ids()]
 
 
-def _param_names(session: ChatSession) -> list[str]:
-    from r1cli.repl.state import PARAM_KINDS
-
+def _param_names(session: ChatState) -> list[str]:
     return list(PARAM_KINDS)
 
 
@@ -470,9 +469,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def argument_candidates(
-    session: ChatSession, command: Command
-) -> list[tuple[str, str]]:
+def argument_candidates(session: ChatState, command: Command) -> list[tuple[str, str]]:
     """(value, description) pairs Tab offers after `/command ` (paths excluded: the
     REPL completes those)."""
     source = command.complete

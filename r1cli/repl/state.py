@@ -13,35 +13,31 @@ request tells the model its earlier answer was cut off.
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from r1cli.cli.boundary import Outcome
-from r1cli.config.keys import require_key
-from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec, provider_names, resolve_provider
+from r1cli.config.settings import Settings
 from r1cli.core.events import Usage
 from r1cli.core.messages import Conversation, Message, Turn, replay_text, unmarked
-from r1cli.core.params import Sampling
-from r1cli.engine.prompt import build_prompt, read_attachment
-from r1cli.engine.runtime import (
-    AskOptions,
-    initial_conversation,
-    merged_sampling,
-    open_history,
-    resolve,
-    start_recording,
-    turn_request,
+from r1cli.core.params import (
+    REASONING_MODES,
+    UNSET_WORDS,
+    ReasoningMode,
+    Sampling,
+    param_key,
+    parse_param,
 )
-from r1cli.engine.sink import TurnSink
+from r1cli.core.sink import TurnSink
+from r1cli.engine.prompt import build_prompt, read_attachment
+from r1cli.engine.runtime import Runtime, TurnOptions, add_prompt
 from r1cli.errors import ConfigError, UsageError
 
-REASONING_MODES = ("show", "collapse", "hide")
-EFFORTS = ("low", "medium", "high")
+if TYPE_CHECKING:
+    from r1cli.config.paths import Paths
+    from r1cli.history.store import HistoryStore
 
 # Context windows of models whose size the provider's stream does not tell us; the
 # `context_window` setting overrides this. Matched by substring of the model name.
@@ -50,26 +46,6 @@ KNOWN_CONTEXT_WINDOWS = (
     ("deepseek-reasoner", 131_072),
     ("deepseek-r1", 131_072),
 )
-
-# `/set` parameter names → how a typed value is read. Names are Sampling's fields;
-# anything else goes into the request body as given (JSON when it parses).
-PARAM_KINDS: dict[str, type] = {
-    "temperature": float,
-    "top_p": float,
-    "top_k": int,
-    "min_p": float,
-    "max_tokens": int,
-    "seed": int,
-    "stop": list,
-    "frequency_penalty": float,
-    "presence_penalty": float,
-    "repetition_penalty": float,
-    "json_mode": bool,
-    "effort": str,
-    "reasoning_max_tokens": int,
-    "exclude_reasoning": bool,
-}
-UNSET_WORDS = ("default", "unset", "none", "off", "-")
 
 
 @dataclass
@@ -103,94 +79,17 @@ def context_window(model: str, configured: int = 0) -> int | None:
     return None
 
 
-def param_key(name: str) -> str:
-    """`max-tokens`, `Max_Tokens` → `max_tokens`."""
-    return name.strip().replace("-", "_").lower()
+class ChatState:
+    """Model, provider, parameters and conversation of one `r1 chat` run.
 
-
-def parse_param(name: str, raw: str) -> tuple[str, Any]:
-    """A `/set NAME VALUE` pair as (field or body name, typed value).
-
-    Raises:
-        UsageError: the value does not fit the parameter.
+    Provider, model, key, parameters and the history store live on the Runtime,
+    shared with the engine; this adds what only a conversation has.
     """
-    key = param_key(name)
-    kind = PARAM_KINDS.get(key)
-    text = raw.strip()
-    if kind is None:
-        if not key.replace("_", "").replace(".", "").isalnum():
-            raise UsageError(f"not a parameter name: {name!r}")
-        try:
-            # NaN/Infinity are not JSON: the request could not be sent.
-            return key, json.loads(text, parse_constant=_not_json)
-        except ValueError:
-            return key, text
-    try:
-        if kind is bool:
-            word = text.lower()
-            if word not in ("true", "false", "on", "yes", "no", "1", "0"):
-                raise ValueError
-            return key, word in ("true", "on", "yes", "1")
-        if kind is list:
-            # Several stop sequences: a JSON list, else one sequence as typed.
-            value = json.loads(text) if text.startswith("[") else [text]
-            if not all(isinstance(item, str) for item in value):
-                raise ValueError
-            return key, tuple(value)
-        if kind is str:
-            if text not in EFFORTS:
-                raise ValueError
-            return key, text
-        if kind is int:
-            return key, int(text)
-        number = float(text)
-        if not math.isfinite(number):  # nan/inf cannot go into a JSON body
-            raise ValueError
-        return key, number
-    except ValueError:
-        expected = {
-            bool: "true or false",
-            list: 'a string or a JSON list of strings, e.g. ["END"]',
-            str: " | ".join(EFFORTS),
-            int: "a whole number",
-            float: "a number",
-        }[kind]
-        raise UsageError(f"{key} expects {expected}, got {raw!r}") from None
 
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(constant)
-
-
-def sampling_items(sampling: Sampling) -> list[tuple[str, Any]]:
-    """The parameters that are set, in the order `/params` shows them."""
-    items: list[tuple[str, Any]] = []
-    for spec in fields(Sampling):
-        if spec.name == "extra":
-            continue
-        value = getattr(sampling, spec.name)
-        if value not in (None, (), False):
-            items.append((spec.name, list(value) if spec.name == "stop" else value))
-    items += sorted(sampling.extra.items())
-    return items
-
-
-class ChatSession:
-    """Model, provider, parameters and conversation of one `r1 chat` run."""
-
-    def __init__(
-        self, opts: AskOptions, outcome: Outcome, paths: Paths | None = None
-    ) -> None:
-        self.opts = opts
-        self.outcome = outcome
-        self.paths = paths or resolve_paths()
-        self.settings, self.spec, self.model = resolve(opts, self.paths)
-        outcome.debug = self.settings.debug
-        self.reasoning = self.settings.reasoning
-        self.sampling = merged_sampling(opts.sampling, dict(self.settings.params))
-        self._key = self._find_key(self.spec)
-        self.store: Any = open_history(self.settings, self.paths, outcome)
-        self.conversation = initial_conversation(self.store, opts, self.settings)
+    def __init__(self, runtime: Runtime, opts: TurnOptions) -> None:
+        self.runtime = runtime
+        self.reasoning: ReasoningMode = runtime.settings.reasoning
+        self.conversation = runtime.initial_conversation(opts)
         self.attachments: list[Path] = []
         for path in opts.files:
             self.attach(path)
@@ -199,6 +98,36 @@ class ChatSession:
         self.last_turn: Turn | None = None
         if self.conversation.id is not None:
             self._load_usage(self.conversation.id)
+
+    # -- what the runtime holds ---------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def paths(self) -> Paths:
+        return self.runtime.paths
+
+    @property
+    def spec(self) -> ProviderSpec:
+        return self.runtime.spec
+
+    @property
+    def model(self) -> str:
+        return self.runtime.model
+
+    @property
+    def store(self) -> HistoryStore | None:
+        return self.runtime.store
+
+    @property
+    def sampling(self) -> Sampling:
+        return self.runtime.params
+
+    @sampling.setter
+    def sampling(self, params: Sampling) -> None:
+        self.runtime.params = params
 
     # -- reading -----------------------------------------------------------------
 
@@ -262,25 +191,17 @@ class ChatSession:
     def send(self, text: str, renderer: TurnSink) -> Turn:
         """Send a new prompt (with pending attachments) and stream the answer."""
         prompt = build_prompt((text,), None, self.attachments)
-        from r1cli.history.store import append_user_message
-
         # Merge into an unanswered prompt (its answer failed) even without history,
         # as history's replay does: providers reject two user messages in a row.
-        append_user_message(self.conversation, prompt)
+        add_prompt(self.conversation, prompt)
         self.attachments.clear()
-        recorder = start_recording(
-            self.store, self.conversation, prompt, self.spec, self.model, self.outcome
-        )
-        return self._run(renderer, recorder)
+        return self._run(prompt, renderer)
 
     def retry(self, renderer: TurnSink) -> Turn:
         """Take back the latest answer and ask again."""
         if self.rewind(drop_prompt=False) is None:
             raise UsageError("nothing to retry yet: send a message first")
-        recorder = start_recording(
-            self.store, self.conversation, None, self.spec, self.model, self.outcome
-        )
-        return self._run(renderer, recorder)
+        return self._run(None, renderer)
 
     def rewind(self, *, drop_prompt: bool) -> str | None:
         """Drop the latest answer (and prompt); returns that prompt, or None."""
@@ -300,28 +221,11 @@ class ChatSession:
         self.context_tokens = 0
         return prompt
 
-    def _run(self, renderer: TurnSink, recorder: TurnSink | None) -> Turn:
-        from r1cli.engine.turn import run_turn
-
-        request = turn_request(
-            self.spec,
-            self.model,
-            self.conversation,
-            self.sampling,
-            self._key,
-            self.settings,
-        )
-        sinks: list[TurnSink] = [self.outcome, renderer]
-        if recorder is not None:
-            sinks.append(recorder)
-        self.outcome.turn = None
-        self.outcome.recorder = recorder
+    def _run(self, prompt: str | None, renderer: TurnSink) -> Turn:
         try:
-            return run_turn(
-                request, sinks, notify=self.outcome.warn, debug=self.outcome.debug_line
-            )
+            return self.runtime.run(self.conversation, prompt, renderer)
         finally:
-            self._fold(self.outcome.turn)
+            self._fold(self.runtime.turn)
 
     def _fold(self, turn: Turn | None) -> None:
         """Keep the conversation as history would replay it; count usage."""
@@ -343,7 +247,7 @@ class ChatSession:
 
     def new_conversation(self) -> None:
         self.conversation = Conversation(system=self.conversation.system)
-        self.outcome.conversation_id = None
+        self.runtime.forget_conversation()
         self.usage = UsageTotals()
         self.context_tokens = 0
         self.last_turn = None
@@ -354,7 +258,7 @@ class ChatSession:
             raise UsageError("history is off or unavailable, so nothing can be loaded")
         cid: str = self.store.resolve_id(prefix)
         self.conversation = self.store.load_conversation(cid)
-        self.outcome.conversation_id = cid
+        self.runtime.forget_conversation()
         self._load_usage(cid)
         self.last_turn = None
         return cid
@@ -385,10 +289,7 @@ class ChatSession:
                 )
 
     def set_model(self, name: str) -> None:
-        name = name.strip()
-        if not name or any(ch.isspace() for ch in name):
-            raise UsageError(f"not a model name: {name!r}")
-        self.model = name
+        self.runtime.model = check_model_name(name)
 
     def set_provider(self, name: str, model: str | None = None) -> None:
         """Switch provider (and model: the given one, else the provider's default)."""
@@ -404,9 +305,8 @@ class ChatSession:
                 hint=f"name one: /provider {spec.name} MODEL",
             )
         # Before switching: a missing key or a bad model name changes nothing.
-        key = self._find_key(spec)
-        self.set_model(chosen)
-        self.spec, self._key = spec, key
+        check_model_name(chosen)
+        self.runtime.use_provider(spec, chosen)
 
     def set_system(self, text: str | None) -> None:
         """Set (None: remove) the system prompt from the next request on."""
@@ -415,14 +315,11 @@ class ChatSession:
             self.store.add_message(self.conversation.id, "system", text or "")
 
     def set_reasoning(self, mode: str) -> None:
-        if mode not in REASONING_MODES:
-            raise UsageError(
-                f"reasoning display is one of {' | '.join(REASONING_MODES)}"
-            )
-        self.reasoning = mode
-
-    def set_effort(self, effort: str) -> None:
-        self.set_param("effort", effort)
+        for known in REASONING_MODES:
+            if mode == known:
+                self.reasoning = known
+                return
+        raise UsageError(f"reasoning display is one of {' | '.join(REASONING_MODES)}")
 
     def set_param(self, name: str, raw: str) -> tuple[str, Any]:
         """Set one request parameter; `default`/`off`/`none` unsets it."""
@@ -431,24 +328,11 @@ class ChatSession:
             self.unset_param(key)
             return key, None
         key, value = parse_param(name, raw)
-        if key in PARAM_KINDS:
-            self.sampling = replace(self.sampling, **{key: value})
-        else:
-            self.sampling = replace(
-                self.sampling, extra={**self.sampling.extra, key: value}
-            )
+        self.sampling = self.sampling.with_param(key, value)
         return key, value
 
     def unset_param(self, name: str) -> None:
-        key = param_key(name)
-        if key in PARAM_KINDS:
-            empty = Sampling()
-            self.sampling = replace(self.sampling, **{key: getattr(empty, key)})
-        elif key in self.sampling.extra:
-            extra = {k: v for k, v in self.sampling.extra.items() if k != key}
-            self.sampling = replace(self.sampling, extra=extra)
-        else:
-            raise UsageError(f"{key} is not set")
+        self.sampling = self.sampling.without_param(param_key(name))
 
     def attach(self, path: Path) -> int:
         """Queue a text file for the next message; returns its size in characters."""
@@ -459,13 +343,6 @@ class ChatSession:
 
     # -- helpers -----------------------------------------------------------------
 
-    def _find_key(self, spec: ProviderSpec) -> str | None:
-        found = require_key(spec, self.paths.keys_file)
-        if found is None:
-            return None
-        self.outcome.secrets.append(found.value)
-        return found.value
-
     def _specs(self) -> list[ProviderSpec]:
         specs = []
         for name in self.provider_names():
@@ -474,3 +351,11 @@ class ChatSession:
             except ConfigError:
                 continue  # e.g. `openai` without a base URL
         return specs
+
+
+def check_model_name(name: str) -> str:
+    """A model name as typed, stripped; UsageError for an empty or spaced one."""
+    name = name.strip()
+    if not name or any(ch.isspace() for ch in name):
+        raise UsageError(f"not a model name: {name!r}")
+    return name

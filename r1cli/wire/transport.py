@@ -29,22 +29,12 @@ import httpx
 
 from r1cli.core.redact import redact_headers, redact_json
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
-from r1cli.providers.base import HttpRequest, error_message
+from r1cli.wire.http import HttpRequest, NetworkPolicy, error_message
+
+__all__ = ["NetworkPolicy", "StreamResponse", "Target", "open_stream"]
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_ERROR_BODY = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkPolicy:
-    connect_timeout: float = 10.0
-    # Idle read timeout: reasoning models can think for minutes between bytes.
-    read_timeout: float = 300.0
-    max_retries: int = 2
-    backoff: float = 0.5
-    max_backoff: float = 8.0
-    # A server asking us to wait longer than this is not waited for.
-    max_retry_wait: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The interface every consumer of a streamed turn implements.
 
-`chat.run_turn` fans each event out to a list of sinks (a renderer, the history
-recorder). Sinks never talk to each other and never see provider JSON.
+`engine.turn.run_turn` fans each event out to a list of sinks (a renderer, the history
+recorder). Sinks never talk to each other and never see provider JSON. It lives in
+`core` because the layers that implement it (render, history) sit below the engine.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ import typer
 try:  # typer >= 0.24 vendors click as typer._click; older ones use click itself
     from typer._click.exceptions import UsageError as CommandLineError
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import UsageError as CommandLineError  # type: ignore[no-redef]
+    from click.exceptions import (  # type: ignore[import-not-found,no-redef]
+        UsageError as CommandLineError,
+    )
 
 from r1cli import __version__
 from r1cli.cli.ask import Invocation, ask, chat

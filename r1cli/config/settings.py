@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.config.providers import DEFAULT_PROVIDER
+from r1cli.core.params import REASONING_MODES, ReasoningMode
 from r1cli.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -22,7 +23,6 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
-REASONING_MODES = ("show", "collapse", "hide")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     system: str | None = None
-    reasoning: str = "collapse"
+    reasoning: ReasoningMode = "collapse"
     timeout: float = 300.0
     connect_timeout: float = 10.0
     first_token_timeout: float = 600.0
@@ -52,9 +52,14 @@ class Settings:
 
 
 SCALARS: dict[str, type] = {
-    f.name: {"str": str, "str | None": str, "float": float, "int": int, "bool": bool}[
-        str(f.type)
-    ]
+    f.name: {
+        "str": str,
+        "str | None": str,
+        "ReasoningMode": str,
+        "float": float,
+        "int": int,
+        "bool": bool,
+    }[str(f.type)]
     for f in fields(Settings)
     if f.name not in ("params", "providers")
 }

@@ -183,6 +183,7 @@ def test_answer_round_trips_with_usage_timings_and_signature(
         "content",
         "reasoning",
         "status",
+        "error",
         "model",
         "finish_reason",
         "usage",

@@ -143,6 +143,7 @@ def test_show_json_has_the_documented_shape(db: Path) -> None:
         "content",
         "reasoning",
         "status",
+        "error",
         "model",
         "finish_reason",
         "usage",

@@ -27,6 +27,7 @@ from r1cli.config.settings import Settings, load_settings
 from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Message, Turn
 from r1cli.core.params import ReasoningMode, Sampling, merge_params
+from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
 from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
@@ -194,8 +195,16 @@ class Runtime:
         if self.recorder is not None:
             sinks.append(self.recorder)
         return run_turn(
-            self.request(conversation), sinks, notify=self.notify, debug=self.debug
+            self.request(conversation),
+            sinks,
+            notify=self.notify,
+            debug=self.debug,
+            redact=self.redact,
         )
+
+    def redact(self, text: str) -> str:
+        """`text` without any secret this command knows (stored errors, exports)."""
+        return redact_text(text, self.secrets)
 
     @property
     def history_warning(self) -> str | None:

@@ -51,8 +51,13 @@ def run_turn(
     *,
     notify: Callable[[str], None] | None = None,
     debug: Callable[[str], None] | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> Turn:
-    """Stream one answer into a Turn, fanning events out to `sinks`."""
+    """Stream one answer into a Turn, fanning events out to `sinks`.
+
+    `redact` cleans the error text the turn keeps (servers echo keys back in error
+    bodies), so no sink (the history row above all) ever holds a secret.
+    """
     turn = Turn(
         model=request.model,
         provider=request.spec.name,
@@ -74,7 +79,10 @@ def run_turn(
         turn.end(_final_status(turn))
     except BaseException as exc:
         if turn.status == "streaming":
-            turn.end(*_status_for(exc))
+            status, error = _status_for(exc)
+            if error is not None and redact is not None:
+                error = redact(error)
+            turn.end(status, error)
         raise
     finally:
         _end_sinks(sinks, turn)

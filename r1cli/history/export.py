@@ -22,6 +22,9 @@ def to_markdown(data: dict[str, Any], *, reasoning: bool) -> str:
             )
         if message["content"]:
             parts.append(message["content"].rstrip("\n") + "\n")
+        if message.get("error"):
+            # Why the answer failed or stopped, as stored (already redacted).
+            parts.append(f"> {message['status']}: {message['error']}\n")
     return "\n".join(parts)
 
 

@@ -849,6 +849,7 @@ def _message_dict(row: sqlite3.Row) -> dict[str, Any]:
         "content": row["content"],
         "reasoning": row["reasoning"],
         "status": row["status"],
+        "error": row["error"],
         "model": row["model"],
         "finish_reason": row["finish_reason"],
         "usage": {key: row[key] for key in _USAGE_KEYS},

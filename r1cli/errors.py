@@ -47,6 +47,10 @@ class ConfigError(R1Error):
     exit_code = ExitCode.CONFIG
 
 
+class OutputError(ConfigError):
+    """The answer cannot be written: stdout is full, or failed (not a closed pipe)."""
+
+
 class HistoryError(ConfigError):
     """The history database cannot be opened, is damaged, or is from a newer r1."""
 

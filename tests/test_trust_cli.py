@@ -6,12 +6,17 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import (
     CANARY,
     RunR1,
     chat_chunk,
+    chat_stream,
     history_rows,
     json_reply,
     sse_reply,
@@ -23,11 +28,18 @@ from tests.test_cli_signals import (
     assert_interrupted_in_history,
     finish,
     r1_command,
+    r1_env,
     read_until,
-    server,  # noqa: F401 - the fixture, until conftest has one
-    start,
     stalling_reply,
+    start,
 )
+from tests.test_tty_render import Terminal, pty_env, r1_argv, run_pty
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
 
 
 def ask(run_r1: RunR1, server: FakeServer, *args: str) -> object:
@@ -98,3 +110,55 @@ def test_sighup_mid_stream_saves_the_partial_and_dies_by_sighup(
     assert len(saved) == 1 and "interrupted" in saved[0], err
     assert_interrupted_in_history(r1_home)
     assert_clean(r1_home, out, err)
+
+
+def test_invalid_utf8_in_the_prompt_argument_is_a_usage_error(
+    run_r1: RunR1, server: FakeServer
+) -> None:
+    # "caf\xe9" as Latin-1 bytes: Python hands it over as a lone surrogate.
+    result = ask(run_r1, server, "caf\udce9")
+    assert result.returncode == 2  # type: ignore[attr-defined]
+    assert result.error_lines() == ["error: argument 3 is not valid UTF-8"]  # type: ignore[attr-defined]
+    assert server.requests == []
+
+
+def test_a_full_stdout_is_one_clear_error_and_the_answer_is_kept(
+    server: FakeServer, r1_home: Path
+) -> None:
+    server.queue(sse_reply(chat_stream(["Hello ", "world"])))
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            r1_command(server, "hi"),
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=r1_env(),
+            timeout=20,
+        )
+    err = proc.stderr.decode()
+    assert proc.returncode == 3, err
+    assert err.splitlines()[0] == (
+        "error: cannot write the answer: No space left on device"
+    )
+    assert "Traceback" not in err and "internal error" not in err
+    rows = history_rows(r1_home)
+    assert rows[0]["status"] == "error"
+    assert rows[0]["content"].startswith("Hello")
+
+
+@pytest.mark.pty
+@pytest.mark.parametrize("variable", ["PYTHONIOENCODING", "LANG"])
+def test_an_ascii_terminal_degrades_instead_of_failing(
+    server: FakeServer, variable: str
+) -> None:
+    server.queue(sse_reply(chat_stream(["café ✓ done"])))
+    env = pty_env(R1CLI_API_KEY="x")
+    if variable == "LANG":
+        env |= {"LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0"}
+        env.pop("PYTHONIOENCODING", None)
+    else:
+        env["PYTHONIOENCODING"] = "ascii"
+    data, status = run_pty(r1_argv(server), 24, 80, env=env)
+    assert status == 0, data[-2000:]
+    screen = "\n".join(Terminal(24, 80).feed(data).lines())
+    assert "caf? ? done" in screen, screen

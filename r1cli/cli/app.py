@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 
 from r1cli import __version__
 from r1cli.cli.ask import Invocation, ask, chat
+from r1cli.errors import UsageError
 from r1cli.render.report import Report
 
 app = typer.Typer(
@@ -100,6 +101,21 @@ def with_default_command(args: list[str], stdin_is_tty: bool) -> list[str]:
 
 def run(args: list[str]) -> None:
     """Run the command line `args`; exits the process with the command's code."""
+    _degrade_unencodable_output()
+    for number, arg in enumerate(args, 1):
+        # Python decodes argv with surrogateescape: invalid UTF-8 bytes show up as
+        # lone surrogates, which no request body or terminal can carry.
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            report = Report()
+            sys.exit(
+                report.error(
+                    UsageError(
+                        f"argument {number} is not valid UTF-8",
+                        hint="pass the text through a file or stdin "
+                        "(--stdin-encoding names its encoding)",
+                    )
+                )
+            )
     stdin_tty = bool(sys.stdin and not sys.stdin.closed and sys.stdin.isatty())
     full = with_default_command(args, stdin_tty)
     invocation = Invocation(defaulted=full[:1] != args[:1])
@@ -123,3 +139,15 @@ def _usage_error(exc: CommandLineError) -> int:
     command = ctx.command_path if ctx is not None else "r1"
     report.hint(f"{command} --help lists the options")
     return 2
+
+
+def _degrade_unencodable_output() -> None:
+    """With LANG=C or PYTHONIOENCODING=ascii, characters the terminal's encoding
+    cannot show become '?' instead of ending the answer with an encoding error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        # In the C locale the error handler is surrogateescape, which fails on
+        # anything that is not ASCII just as strict does.
+        if reconfigure is not None and encoding != "utf8":
+            reconfigure(errors="replace")

@@ -108,11 +108,11 @@ def _status_for(exc: BaseException) -> tuple[TurnStatus, str | None]:
 def _end_sinks(sinks: Sequence[TurnSink], turn: Turn) -> None:
     """Call every sink's end, even if one fails (a closed stdout must not stop the
     history store from saving the partial answer)."""
-    failure: BaseException | None = None
+    failure: Exception | None = None
     for sink in reversed(sinks):
         try:
             sink.end(turn)
-        except (BrokenPipeError, OSError) as exc:
+        except Exception as exc:  # the next sink still ends (history above all)
             failure = failure or exc
     if failure is not None and turn.status != "interrupted":
         raise failure

@@ -14,13 +14,15 @@ from typing import Any, BinaryIO
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import Turn
+from r1cli.render.plain import output_errors
 
 
 def write_line(out: BinaryIO, obj: dict[str, Any]) -> None:
     # ensure_ascii keeps every control or bidi character escaped: safe on a terminal,
     # and json.loads still round-trips the exact text.
-    out.write(json.dumps(obj, ensure_ascii=True).encode("ascii") + b"\n")
-    out.flush()
+    with output_errors():
+        out.write(json.dumps(obj, ensure_ascii=True).encode("ascii") + b"\n")
+        out.flush()
 
 
 def write_error(out: BinaryIO, message: str, exit_code: int) -> None:

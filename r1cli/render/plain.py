@@ -7,15 +7,34 @@ Reasoning goes to stderr only when asked (`--show-reasoning`), and never to stdo
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO, TextIO
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import Turn
+from r1cli.errors import OutputError
 from r1cli.render.sanitize import StreamSanitizer
 from r1cli.render.spinner import StderrSpinner
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
+
+
+@contextmanager
+def output_errors() -> Iterator[None]:
+    """A failed write of the answer (a full disk, an I/O error) as an OutputError.
+
+    A closed pipe stays a BrokenPipeError: that is the reader going away (SIGPIPE),
+    not a failure to report.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"cannot write the answer: {reason}") from None
 
 
 class PlainRenderer:
@@ -72,12 +91,14 @@ class PlainRenderer:
             self._write(self._answer.flush())
             if self._last_char and self._last_char != "\n":
                 self._write("\n")
-        self._out.flush()
+        with output_errors():
+            self._out.flush()
 
     def _write(self, text: str) -> None:
         if text:
-            self._out.write(text.encode("utf-8", errors="replace"))
-            self._out.flush()
+            with output_errors():
+                self._out.write(text.encode("utf-8", errors="replace"))
+                self._out.flush()
             self._last_char = text[-1]
 
     def _write_reasoning(self, text: str) -> None:

@@ -36,7 +36,7 @@ _r1_options() {
         'keys') _r1_words='--help -h' ;;
         'keys list') _r1_words='--help -h' ;;
         'keys rm') _r1_words='--help -h' ;;
-        'keys set') _r1_words='--help -h' ;;
+        'keys set') _r1_words='--force --help -h' ;;
         *) _r1_words='' ;;
     esac
 }

@@ -181,6 +181,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 keys list'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 keys rm'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_argument 'r1 keys rm' '0'" -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm'
+    complete -c $__r1_program -n "__r1_using 'r1 keys set'" -l force -d 'Store it even for a provider not defined (yet).'
     complete -c $__r1_program -n "__r1_using 'r1 keys set'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_argument 'r1 keys set' '0'" -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm'
 end

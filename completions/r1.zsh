@@ -295,6 +295,7 @@ _r1_keys_rm() {
 
 _r1_keys_set() {
     _arguments -s -S : "$@" \
+        '(--force)--force[Store it even for a provider not defined (yet).]' \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
         ':provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)'

@@ -162,3 +162,64 @@ def test_an_ascii_terminal_degrades_instead_of_failing(
     assert status == 0, data[-2000:]
     screen = "\n".join(Terminal(24, 80).feed(data).lines())
     assert "caf? ? done" in screen, screen
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("reasoning", "loud", "reasoning must be one of show, collapse, hide"),
+        ("provider", "nosuchprov", "unknown provider 'nosuchprov'"),
+    ],
+)
+def test_config_set_refuses_a_value_that_would_break_every_command(
+    run_r1: RunR1, r1_home: Path, key: str, value: str, problem: str
+) -> None:
+    config = r1_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('# mine\nmodel = "m1"\n', encoding="utf-8")
+    result = run_r1("config", "set", key, value)
+    assert result.returncode == 3
+    (line,) = result.error_lines()
+    assert line.startswith(f"error: not changed: {problem}"), line
+    assert config.read_text(encoding="utf-8") == '# mine\nmodel = "m1"\n'
+    assert run_r1("config", "show").returncode == 0
+
+
+def test_a_broken_config_can_still_be_shown_and_mended(
+    run_r1: RunR1, r1_home: Path
+) -> None:
+    config = r1_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('reasoning = "loud"\nprovider = "nope"\n', encoding="utf-8")
+    assert run_r1("hi").returncode == 3
+    shown = run_r1("config", "show")
+    assert shown.returncode == 0
+    assert "reasoning must be one of" in shown.stderr
+    assert "provider = " in shown.stdout
+    assert run_r1("config", "unset", "reasoning").returncode == 0
+    assert run_r1("config", "set", "provider", "deepseek").returncode == 0
+    assert config.read_text(encoding="utf-8") == 'provider = "deepseek"\n'
+    assert run_r1("config", "show").stderr == ""
+
+
+def test_keys_set_refuses_a_misspelt_provider_unless_forced(
+    run_r1: RunR1, r1_home: Path
+) -> None:
+    key = b"sk-or-v1-0123456789abcdef0123456789abcdef\n"
+    result = run_r1("keys", "set", "openruoter", input=key)
+    assert result.returncode == 2
+    assert result.error_lines() == ["error: unknown provider 'openruoter'"]
+    assert "hint: did you mean openrouter?" in result.stderr
+    assert not (r1_home / "config" / "keys.toml").exists()
+    forced = run_r1("keys", "set", "openruoter", "--force", input=key)
+    assert forced.returncode == 0
+    assert "openruoter" in (r1_home / "config" / "keys.toml").read_text()
+
+
+def test_a_missing_editor_is_one_clear_line(run_r1: RunR1) -> None:
+    result = run_r1("config", "edit", env={"EDITOR": "nonexistent-editor-r1"})
+    assert result.returncode == 3
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: cannot run the editor 'nonexistent-editor-r1'")
+    assert lines[1].startswith("hint: set VISUAL or EDITOR")
+    assert len(lines) == 2

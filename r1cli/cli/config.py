@@ -9,12 +9,18 @@ import os
 import shlex
 import subprocess
 from dataclasses import asdict
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from r1cli.cli.boundary import bounded
 from r1cli.config.paths import ensure_private_dir, resolve_paths
+from r1cli.errors import ConfigError
+from r1cli.render.report import Report
+
+if TYPE_CHECKING:
+    from r1cli.config.settings import Settings
 
 config_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -30,15 +36,33 @@ def path() -> None:
 @bounded
 def show() -> None:
     """Show the effective settings (flags aside): defaults < config.toml < R1CLI_*."""
-    from r1cli.config.settings import load_settings
+    from r1cli.config.settings import load_settings, load_toml
 
-    settings = load_settings(resolve_paths().config_file)
+    path = resolve_paths().config_file
+    load_toml(path)  # a file that does not parse is an error (with its line)
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        # Show what the file says, so it can be mended with set/unset/edit.
+        settings = _as_written(path, exc)
     for key, value in asdict(settings).items():
         if key in ("params", "providers"):
             for name, item in dict(value).items():
                 typer.echo(f"{key}.{name} = {item!r}")
         else:
             typer.echo(f"{key} = {value!r}")
+
+
+def _as_written(path: Path, problem: ConfigError) -> Settings:
+    """The settings with the broken file's problem reported and the defaults shown."""
+    from r1cli.config.settings import Settings
+
+    report = Report()
+    report.warn(f"{problem.message}; showing the defaults")
+    report.hint(
+        f"fix it with 'r1 config set', 'r1 config unset' or 'r1 config edit' ({path})"
+    )
+    return Settings()
 
 
 @config_app.command("get")
@@ -92,4 +116,13 @@ def edit_file() -> None:
     if not config.exists():
         config.touch(mode=0o600)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    raise typer.Exit(subprocess.call([*shlex.split(editor), str(config)]))
+    try:
+        command = shlex.split(editor)
+        code = subprocess.call([*command, str(config)])
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(
+            f"cannot run the editor {editor!r}: {reason}",
+            hint="set VISUAL or EDITOR to an installed editor, e.g. EDITOR=nano",
+        ) from None
+    raise typer.Exit(code)

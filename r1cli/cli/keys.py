@@ -36,14 +36,47 @@ def _read_secret(provider: str) -> str:
 @bounded
 def set_key(
     provider: Annotated[str, typer.Argument(help="Provider name, e.g. openrouter.")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Store it even for a provider not defined (yet)."),
+    ] = False,
 ) -> None:
     """Store a key for PROVIDER (read from stdin, or a hidden prompt)."""
+    if not force:
+        check_provider_name(provider)
     key = validate_key_text(_read_secret(provider))
     path = resolve_paths().keys_file
     keys = read_keys(path)
     keys[provider] = key
     write_keys(path, keys)
     sys.stderr.write(f"saved key for {provider} ({mask(key)}) in {path}\n")
+
+
+def check_provider_name(provider: str) -> None:
+    """UsageError for a provider r1 does not know, with the nearest name as a hint
+    (a key stored under a misspelt name would never be used)."""
+    import difflib
+
+    known = provider_names(_configured_providers())
+    if provider in known:
+        return
+    close = difflib.get_close_matches(provider, known, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise UsageError(
+        f"unknown provider {provider!r}",
+        hint=f"{hint}known: {', '.join(known)}; --force stores it anyway",
+    )
+
+
+def _configured_providers() -> dict[str, object]:
+    """`[providers.*]` from config.toml; none when the file cannot be read."""
+    from r1cli.config.settings import load_settings
+    from r1cli.errors import ConfigError
+
+    try:
+        return dict(load_settings(resolve_paths().config_file).providers)
+    except ConfigError:
+        return {}
 
 
 @keys_app.command("list")

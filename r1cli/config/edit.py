@@ -75,10 +75,56 @@ def _section(lines: list[str], table: str | None) -> tuple[int, int] | None:
 
 
 def edit(path: Path, key: str, raw: str | None) -> None:
-    """Set (raw given) or unset (raw None) one key, keeping every other line."""
+    """Set (raw given) or unset (raw None) one key, keeping every other line.
+
+    A change that would leave a working config broken (an unknown provider, a bad
+    reasoning mode) is refused and the file left as it was. A config that is already
+    broken can still be edited, so the user can mend it one key at a time.
+    """
     table, name = parse_key(key)
     load_toml(path)  # refuse to edit a file that does not parse
     text = path.read_text(encoding="utf-8") if path.exists() else ""
+    result = _edited(text, path, key, table, name, raw)
+    _validate(path, result)
+    if config_problem(path, text) is None:
+        problem = config_problem(path, result)
+        if problem is not None:
+            raise ConfigError(
+                f"not changed: {problem}", hint=f"{path} is left as it was"
+            )
+    write_private_file(path, result)
+
+
+def config_problem(path: Path, text: str) -> str | None:
+    """Why `text` would not work as `path` (None: it would), checked the way every
+    command reads it: the settings, and that the provider named is one r1 knows."""
+    import tempfile
+
+    from r1cli.config.providers import provider_names
+    from r1cli.config.settings import load_settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        candidate = Path(folder) / path.name
+        candidate.write_text(text, encoding="utf-8")
+        try:
+            settings = load_settings(candidate, env={})
+        except ConfigError as exc:
+            return exc.message.replace(str(candidate), str(path))
+    known = provider_names(settings.providers)
+    if settings.provider not in known:
+        return f"unknown provider {settings.provider!r} (known: {', '.join(known)})"
+    return None
+
+
+def _edited(
+    text: str,
+    path: Path,
+    key: str,
+    table: str | None,
+    name: str,
+    raw: str | None,
+) -> str:
+    """`text` with `name` in `table` set to `raw` (None: removed)."""
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -102,9 +148,7 @@ def edit(path: Path, key: str, raw: str | None) -> None:
             lines.insert(at, new)
         else:
             lines += ["\n" if lines else "", f"[{table}]\n", new]
-    result = "".join(lines)
-    _validate(path, result)
-    write_private_file(path, result)
+    return "".join(lines)
 
 
 def _validate(path: Path, text: str) -> None:

@@ -169,11 +169,9 @@ def turn_request(
 
 def append_prompt(conversation: Conversation, prompt: str) -> None:
     if conversation.id is not None:
-        from r1cli.history.store import append_user_message
-
         # A continued conversation may end with an unanswered prompt: merge, so the
         # model never sees two user messages in a row.
-        append_user_message(conversation, prompt)
+        conversation.add_user(prompt)
     else:
         conversation.messages.append(Message("user", prompt))
 
@@ -229,8 +227,8 @@ def start_recording(
     """Store the prompt (None: it is stored already) and the row the answer fills."""
     if store is None:
         return None
+    from r1cli.history.ids import derive_title
     from r1cli.history.recorder import HistoryRecorder
-    from r1cli.history.store import derive_title
 
     try:
         if conversation.id is None:

@@ -353,7 +353,7 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 def _memory_data(session: ChatSession) -> dict[str, Any]:
     """The export shape for a conversation that is not in history (history off)."""
-    from r1cli.history.store import derive_title, utc_now
+    from r1cli.history.ids import derive_title, utc_now
 
     messages = session.conversation.messages
     first = next((m.content for m in messages if m.role == "user"), "")

@@ -262,11 +262,9 @@ class ChatSession:
     def send(self, text: str, renderer: TurnSink) -> Turn:
         """Send a new prompt (with pending attachments) and stream the answer."""
         prompt = build_prompt((text,), None, self.attachments)
-        from r1cli.history.store import append_user_message
-
         # Merge into an unanswered prompt (its answer failed) even without history,
         # as history's replay does: providers reject two user messages in a row.
-        append_user_message(self.conversation, prompt)
+        self.conversation.add_user(prompt)
         self.attachments.clear()
         recorder = start_recording(
             self.store, self.conversation, prompt, self.spec, self.model, self.outcome

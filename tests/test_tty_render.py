@@ -29,14 +29,11 @@ from rich.console import Console
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
 from r1cli.core.messages import Turn
+from r1cli.render.footer import footer_line, format_cost
+from r1cli.render.markdown import answer_markdown
 from r1cli.render.sanitize import sanitize
 from r1cli.render.spinner import StderrSpinner
-from r1cli.render.tty import (
-    TerminalRenderer,
-    answer_markdown,
-    footer_line,
-    format_cost,
-)
+from r1cli.render.tty import TerminalRenderer
 from tests.fakeserver import (
     FakeServer,
     Reply,

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.errors import UsageError
+from r1cli.render.footer import count as _count
+from r1cli.render.footer import format_cost
 from r1cli.repl.state import EFFORTS, REASONING_MODES, ChatSession, sampling_items
 
 # A command word: "/model", "/copy". "/usr/bin/env …" is not one, so a prompt that
@@ -118,14 +120,8 @@ def help_lines() -> list[str]:
 # -- helpers -----------------------------------------------------------------------
 
 
-def _count(n: int) -> str:
-    return f"{n:,}"
-
-
 def _cost(cost: float | None) -> str:
-    if cost is None:
-        return "cost not reported"
-    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+    return "cost not reported" if cost is None else format_cost(cost)
 
 
 def code_blocks(markdown: str) -> list[str]:

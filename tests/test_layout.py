@@ -15,7 +15,12 @@ PACKAGE = ROOT / "r1cli"
 # and providers import httpx; the pure modules import nothing outside the stdlib.
 ALLOWED = {
     "typer": {"cli/", "repl/loop.py"},
-    "prompt_toolkit": {"repl/loop.py", "repl/slash.py"},
+    "prompt_toolkit": {
+        "repl/loop.py",
+        "repl/keys.py",
+        "repl/completion.py",
+        "repl/input_history.py",
+    },
     "rich": {"render/", "cli/history.py"},
     "httpx": {"wire/", "providers/"},
 }

@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "r1cli"
 
 # Who may import what (DESIGN.md §2): the CLI adapters alone import typer and
-# prompt_toolkit; renderers (and the history commands, lazily) import rich; transport
-# and providers import httpx; the pure modules import nothing outside the stdlib.
+# prompt_toolkit; renderers import rich; transport and providers import httpx; the
+# pure modules import nothing outside the stdlib.
 ALLOWED = {
     "typer": {"cli/", "repl/loop.py"},
     "prompt_toolkit": {
@@ -21,7 +21,7 @@ ALLOWED = {
         "repl/completion.py",
         "repl/input_history.py",
     },
-    "rich": {"render/", "cli/history.py"},
+    "rich": {"render/"},
     "httpx": {"wire/", "providers/"},
 }
 PURE = [

@@ -313,6 +313,19 @@ def test_importing_the_tty_module_imports_no_rich() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_repl_warm_up_loads_rich_markdown() -> None:
+    # The warm-up swallows every error (the turn reports real ones), so a broken
+    # import in it would only show as a slower first answer.
+    code = (
+        "import sys, r1cli.repl.loop as loop; loop._warm_up(); "
+        "print('rich.markdown' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "True"
+
+
 # -- on a real pseudo-terminal ------------------------------------------------------
 
 

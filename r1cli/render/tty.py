@@ -31,7 +31,14 @@ from typing import TYPE_CHECKING, Literal, TextIO
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.params import ReasoningMode
-from r1cli.render._lazy_rich import Frame, Line, Lines, Preload, rstrip_line
+from r1cli.render._lazy_rich import (
+    Frame,
+    Line,
+    Lines,
+    Preload,
+    import_quietly,
+    rstrip_line,
+)
 from r1cli.render.footer import footer_line, thinking_title, thought_line
 from r1cli.render.markdown import AnswerBuffer
 from r1cli.render.reasoning import ReasoningBuffer, panel_lines
@@ -43,7 +50,8 @@ if TYPE_CHECKING:
 
     from r1cli.core.messages import Turn
 
-__all__ = ["TerminalRenderer"]
+# import_quietly: the REPL preloads rich with it while the first message is typed.
+__all__ = ["TerminalRenderer", "import_quietly"]
 
 ANSWER_INTERVAL = 0.05  # s between frames of the answer: ≤ 20 frames/s
 # The reasoning panel is a side show: 10 frames/s halves what it writes to the tty.

@@ -1,7 +1,7 @@
 """The checked-in shell completions match the CLI, and real shells complete with them.
 
 `completions/r1.{bash,zsh,fish}` are generated from the Typer app by
-`python -m r1cli.cli.completion_gen --write`. These tests fail when the CLI changes and the
+`python -m tools.completions --write`. These tests fail when the CLI changes and the
 scripts are not regenerated, and drive bash, fish and zsh (when installed) through the
 checked-in files.
 """
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from r1cli.cli import completion_gen
-from r1cli.cli.completion_gen import FILENAMES, REGENERATE, SHELLS, generate
+import tools.completions as completion_gen
+from tools.completions import FILENAMES, REGENERATE, SHELLS, generate
 
 COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
 REGENERATE_HINT = f"regenerate with: {REGENERATE}"
@@ -218,6 +218,15 @@ def test_check_mode_names_stale_files(
     assert "r1.bash" in capsys.readouterr().err
     assert completion_gen.main(["--write", "--dir", str(tmp_path)]) == 0
     assert completion_gen.main(["--check", "--dir", str(tmp_path)]) == 0
+
+
+def test_the_default_folder_is_the_checked_in_one(
+    monkeypatch, generated: dict[str, str]
+) -> None:
+    # --write and --check without --dir act on the repository's completions/.
+    monkeypatch.setattr(completion_gen, "generate", generated.__getitem__)
+    assert completion_gen.COMPLETIONS_DIR == COMPLETIONS
+    assert completion_gen.main(["--check"]) == 0
 
 
 # -------------------------------------------------------------- real shells

@@ -30,16 +30,13 @@ from r1cli.core.events import (
 )
 from r1cli.core.messages import INTERRUPTED_MARKER, Turn
 from r1cli.errors import ExitCode, HistoryError, UsageError
+from r1cli.history import ids as history_ids
 from r1cli.history import store as history
+from r1cli.history.ids import derive_title, new_id
 from r1cli.history.recorder import HistoryRecorder
-from r1cli.history.store import (
-    MIGRATIONS,
-    HistoryRefused,
-    HistoryStore,
-    derive_title,
-    fts_phrase,
-    new_id,
-)
+from r1cli.history.schema import MIGRATIONS
+from r1cli.history.search import fts_phrase
+from r1cli.history.store import HistoryRefused, HistoryStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -120,7 +117,7 @@ def test_fresh_database_has_wal_busy_timeout_foreign_keys_and_private_modes(
 def test_ids_are_twelve_base32_chars_unique_and_time_sorted() -> None:
     ids = [new_id() for _ in range(2000)]
     assert ids == sorted(set(ids))  # strictly increasing within a process
-    assert all(len(i) == 12 and set(i) <= set(history._ID_ALPHABET) for i in ids)
+    assert all(len(i) == 12 and set(i) <= set(history_ids._ID_ALPHABET) for i in ids)
     earlier = new_id()
     time.sleep(0.002)
     assert new_id()[:9] > earlier[:9]
@@ -820,3 +817,22 @@ def test_a_burst_of_short_blocks_is_coalesced_into_one_flush(tmp_path: Path) -> 
     feed(recorder, turn, ContentDelta("next paragraph\n\n"))
     assert recorder.flushes == 2
     store.close()
+
+
+def test_importing_the_history_package_stays_cheap() -> None:
+    # The package exports HistoryStore lazily: `r1cli.history.ids` (the REPL's
+    # unsaved-conversation export) must not pull in the store or sqlite3.
+    code = (
+        "import sys, r1cli.history, r1cli.history.ids; "
+        "print(sorted(m for m in ('sqlite3', 'r1cli.history.store') if m in sys.modules)); "
+        "from r1cli.history import HistoryRefused, HistoryStore; "
+        "print(HistoryStore.__module__, HistoryRefused.__module__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    ).stdout.splitlines()
+    assert out == ["[]", "r1cli.history.store r1cli.history.files"]

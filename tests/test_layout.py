@@ -53,6 +53,9 @@ PURE = [
     "core/messages.py",
     "providers/think_tags.py",
     "render/sanitize.py",
+    # The REPL's /usage formats cost with the footer's formatter without rich.
+    "render/footer.py",
+    "render/terminal.py",
 ]
 
 

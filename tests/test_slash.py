@@ -864,6 +864,16 @@ def test_usage_sums_the_reported_usage_of_every_answer(chat: Chat) -> None:
     ]
 
 
+def test_usage_formats_a_tiny_cost_as_the_footer_does(chat: Chat) -> None:
+    # The footer prints <$0.0001 for a cost this small; /usage once printed $0.0000.
+    chat.say(
+        "q", "a", usage={"prompt_tokens": 9, "completion_tokens": 15, "cost": 3.67e-5}
+    )
+    assert chat.slash("/usage").lines[0] == (
+        "1 answers · 9 in · 15 out (0 reasoning) · <$0.0001"
+    )
+
+
 def test_usage_context_window_unknown_for_other_models(chat: Chat) -> None:
     chat.slash("/model vendor/mystery")
     chat.say("abcdefgh", "ijklmnop")

@@ -29,14 +29,11 @@ from rich.console import Console
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
 from r1cli.core.messages import Turn
+from r1cli.render.footer import footer_line, format_cost
+from r1cli.render.markdown import answer_markdown
 from r1cli.render.sanitize import sanitize
 from r1cli.render.spinner import StderrSpinner
-from r1cli.render.tty import (
-    TerminalRenderer,
-    answer_markdown,
-    footer_line,
-    format_cost,
-)
+from r1cli.render.tty import TerminalRenderer
 from tests.fakeserver import (
     FakeServer,
     Reply,
@@ -314,6 +311,19 @@ def test_importing_the_tty_module_imports_no_rich() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_repl_warm_up_loads_rich_markdown() -> None:
+    # The warm-up swallows every error (the turn reports real ones), so a broken
+    # import in it would only show as a slower first answer.
+    code = (
+        "import sys, r1cli.repl.loop as loop; loop._warm_up(); "
+        "print('rich.markdown' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "True"
 
 
 # -- on a real pseudo-terminal ------------------------------------------------------

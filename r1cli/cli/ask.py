@@ -333,7 +333,7 @@ def turn_options(
 def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
     """One question, one streamed answer, one history row."""
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import Runtime, add_prompt, read_stdin
+    from r1cli.engine.runtime import Runtime, read_stdin
     from r1cli.render import choose_renderer
 
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
@@ -343,7 +343,7 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
     )
     report.debug = runtime.settings.debug
     conversation = runtime.initial_conversation(opts)
-    add_prompt(conversation, prompt)
+    conversation.add_user(prompt)
     renderer = choose_renderer(
         json=opts.json,
         raw=opts.raw,

@@ -1,9 +1,9 @@
 """`r1 history …`: list, show, search, delete and export saved conversations.
 
-The Typer sub-app the main CLI mounts as `r1 history`. It owns how stored data looks on
-a terminal (rich, imported lazily inside the drawing functions), in a pipe (plain text
-or tab-separated lines) and as JSON (stable shapes for scripts); `r1cli.history.store` owns
-the data. Every title, prompt, answer and reasoning shown as text goes through
+The Typer sub-app the main CLI mounts as `r1 history`. It owns how stored data looks in
+a pipe (plain text or tab-separated lines) and as JSON (stable shapes for scripts), and
+picks the rich views of `r1cli.render.history_view` on a terminal;
+`r1cli.history.store` owns the data. Every title, prompt, answer and reasoning shown as text goes through
 `sanitize` first; JSON is ASCII-escaped instead, so it carries no raw controls either.
 Read-only commands never create the database.
 """
@@ -25,6 +25,13 @@ from r1cli.config.paths import resolve_paths, write_private_file
 from r1cli.errors import UsageError
 from r1cli.history.export import message_header, meta_line, to_markdown
 from r1cli.history.store import HistoryStore
+from r1cli.render.history_view import (
+    TTY_MARKERS,
+    one_line,
+    print_conversation,
+    print_hits,
+    print_table,
+)
 from r1cli.render.sanitize import sanitize
 
 history_app = typer.Typer(
@@ -35,9 +42,6 @@ history_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Search-hit markers that cannot occur in sanitised text (private use), so a TTY can
-# highlight the match without confusing it with brackets in the text itself.
-_TTY_MARKERS = ("\ue000", "\ue001")
 _NO_CONVERSATIONS = "no conversations yet"
 _START_HINT = 'start one with: r1 "your question"'
 
@@ -77,11 +81,6 @@ def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2))
 
 
-def _one_line(text: str | None) -> str:
-    """Sanitised, on one line, tab-free: safe for a table cell or a TSV field."""
-    return " ".join(sanitize(text or "").split())
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -119,11 +118,14 @@ def list_command(limit: LimitOption = 20, as_json: JsonOption = False) -> None:
     if as_json:
         _echo_json(rows)
     elif _stdout_is_tty():
-        _print_table(rows)
+        if rows:
+            print_table(rows)
+        else:
+            typer.echo(_NO_CONVERSATIONS, err=True)
     else:
         for row in rows:
             fields = (row["id"], row["updated_at"], str(row["message_count"]))
-            names = (_one_line(row["model"]), _one_line(row["title"]))
+            names = (one_line(row["model"]), one_line(row["title"]))
             typer.echo("\t".join(fields + names))
 
 
@@ -148,7 +150,12 @@ def show_command(
     if as_json:
         _echo_json(data)
     elif _stdout_is_tty():
-        _print_conversation(data, reasoning=reasoning)
+        print_conversation(
+            data,
+            meta=meta_line(data),
+            headers=[message_header(message) for message in data["messages"]],
+            reasoning=reasoning,
+        )
     else:
         typer.echo(sanitize(to_markdown(data, reasoning=reasoning)), nl=False)
 
@@ -165,7 +172,7 @@ def search_command(
 ) -> None:
     """Find messages that contain QUERY (newest first; no search syntax)."""
     tty = _stdout_is_tty() and not as_json
-    markers = _TTY_MARKERS if tty else ("[", "]")
+    markers = TTY_MARKERS if tty else ("[", "]")
     with _store() as store:
         if not query.strip():
             raise UsageError("the search query is empty")
@@ -177,11 +184,14 @@ def search_command(
     if as_json:
         _echo_json(hits)
     elif tty:
-        _print_hits(hits)
+        if hits:
+            print_hits(hits)
+        else:
+            typer.echo("no matches", err=True)
     else:
         for hit in hits:
             fields = (hit["conversation_id"], hit["created_at"], hit["role"])
-            texts = (_one_line(hit["title"]), _one_line(hit["snippet"]))
+            texts = (one_line(hit["title"]), one_line(hit["snippet"]))
             typer.echo("\t".join(fields + texts))
 
 
@@ -257,90 +267,7 @@ def _confirm_delete(store: HistoryStore, ids: list[str]) -> bool:
         )
     for cid in ids:
         title = store.get_conversation(cid)["title"]
-        typer.echo(f"  {cid}  {_one_line(title)}", err=True)
+        typer.echo(f"  {cid}  {one_line(title)}", err=True)
     sys.stderr.write(f"Delete {_plural(len(ids), 'conversation')}? [y/N] ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
-
-
-# -------------------------------------------------------------------- rendering
-
-
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    if not rows:
-        typer.echo(_NO_CONVERSATIONS, err=True)
-        return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("ID", style="cyan", no_wrap=True)
-    table.add_column("Updated", no_wrap=True)
-    table.add_column("Msgs", justify="right")
-    table.add_column("Model", no_wrap=True, overflow="ellipsis", max_width=28)
-    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=1)
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["updated_at"][:16].replace("T", " "),
-            str(row["message_count"]),
-            _one_line(row["model"]),
-            _one_line(row["title"]),
-        )
-    Console(highlight=False, markup=False, emoji=False).print(table)
-
-
-def _print_conversation(data: dict[str, Any], *, reasoning: bool) -> None:
-    from rich.console import Console
-    from rich.markdown import Markdown
-    from rich.rule import Rule
-    from rich.text import Text
-
-    console = Console(highlight=False, markup=False, emoji=False)
-    console.print(Text(_one_line(data["title"]), style="bold"))
-    console.print(Text(_one_line(meta_line(data).replace("`", "")), style="dim"))
-    for message in data["messages"]:
-        header = Text(_one_line(message_header(message)), style="bold")
-        console.print(Rule(header, align="left", style="dim"))
-        thought = message["reasoning"]
-        if thought and reasoning:
-            console.print(Text(sanitize(thought), style="dim"))
-        elif thought:
-            console.print(Text(f"Thought · {len(thought):,} chars", style="dim"))
-        content = sanitize(message["content"])
-        if message["role"] == "assistant":
-            # hyperlinks=False: a link shows its URL instead of hiding it behind text.
-            console.print(Markdown(content, hyperlinks=False))
-        else:
-            console.print(Text(content))
-
-
-def _print_hits(hits: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    if not hits:
-        typer.echo("no matches", err=True)
-        return
-    console = Console(highlight=False, markup=False, emoji=False)
-    for hit in hits:
-        line = Text(hit["conversation_id"], style="cyan")
-        line.append(f"  {_one_line(hit['title'])}", style="bold")
-        line.append(
-            f"  {hit['role']} · {hit['created_at'][:16].replace('T', ' ')}", style="dim"
-        )
-        console.print(line)
-        console.print(_highlighted(_one_line(hit["snippet"])))
-
-
-def _highlighted(snippet: str) -> Any:
-    """The snippet with the text between the TTY markers in reverse video."""
-    from rich.text import Text
-
-    text = Text("  ")
-    opening, closing = _TTY_MARKERS
-    for index, piece in enumerate(snippet.split(opening)):
-        match, _, rest = piece.partition(closing) if index else ("", "", piece)
-        text.append(match, style="reverse")
-        text.append(rest)
-    return text

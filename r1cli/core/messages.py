@@ -132,3 +132,15 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     system: str | None = None
     id: str | None = None
+
+    def add_user(self, text: str) -> None:
+        """Append a user message, merging it into a trailing user message if any.
+
+        Providers reject two user messages in a row; that happens when an earlier
+        answer failed before it said anything.
+        """
+        last = self.messages[-1] if self.messages else None
+        if last is not None and last.role == "user":
+            last.content = f"{last.content}\n\n{text}"
+        else:
+            self.messages.append(Message("user", text))

@@ -25,7 +25,7 @@ from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec, resolve_provider
 from r1cli.config.settings import Settings, load_settings
 from r1cli.core.events import Event
-from r1cli.core.messages import Conversation, Message, Turn
+from r1cli.core.messages import Conversation, Turn
 from r1cli.core.params import ReasoningMode, Sampling, merge_params
 from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
@@ -256,8 +256,8 @@ class Runtime:
         store = self.store
         if store is None:
             return None
+        from r1cli.history.ids import derive_title
         from r1cli.history.recorder import HistoryRecorder
-        from r1cli.history.store import derive_title
 
         try:
             if conversation.id is None:
@@ -326,19 +326,6 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
             hint=f"pass -m MODEL (r1 models --provider {spec.name} lists them)",
         )
     return settings, spec, model
-
-
-def add_prompt(conversation: Conversation, prompt: str) -> None:
-    """Append the user's prompt, merged into a trailing unanswered one.
-
-    Providers reject two user messages in a row; a continued conversation may end
-    with a prompt whose answer failed.
-    """
-    last = conversation.messages[-1] if conversation.messages else None
-    if last is not None and last.role == "user":
-        last.content = f"{last.content}\n\n{prompt}"
-    else:
-        conversation.messages.append(Message("user", prompt))
 
 
 def key_hint(spec: ProviderSpec) -> str:

@@ -5,29 +5,15 @@ Standard library only, so the pipe renderer can show it without loading rich.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
 from typing import TextIO
 
 from r1cli.render.sanitize import sanitize
+from r1cli.render.terminal import columns, isatty
 
 SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-def _columns(stream: TextIO) -> int:
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        return 80
 
 
 class StderrSpinner:
@@ -52,7 +38,7 @@ class StderrSpinner:
         name = sanitize(model)
         self._label = f"waiting for {name}…" if name else "waiting…"
         self._interval = interval
-        self._enabled = _isatty(self._file) if enabled is None else enabled
+        self._enabled = isatty(self._file) if enabled is None else enabled
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -94,7 +80,7 @@ class StderrSpinner:
         elapsed = time.monotonic() - self._started_at
         glyph = SPINNER_FRAMES[frame % len(SPINNER_FRAMES)]
         text = f"{glyph} {self._label} {elapsed:.1f} s"
-        text = text[: max(_columns(self._file) - 1, 1)]
+        text = text[: max(columns(self._file) - 1, 1)]
         pad = " " * max(self._drawn - len(text), 0)
         self._write("\r" + text + pad)
         self._drawn = max(self._drawn, len(text))

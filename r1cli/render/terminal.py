@@ -1,28 +1,27 @@
-"""Facts about the terminal the output goes to: is it one, and how wide is it."""
+"""What the terminal is: whether a stream is one, and how wide it is.
+
+Standard library only: the spinner, the pipe renderer and the REPL ask these
+questions without loading rich.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Protocol
+import sys
+from typing import TextIO
 
 
-class _Stream(Protocol):
-    def isatty(self) -> bool: ...
-
-    def fileno(self) -> int: ...
-
-
-def isatty(stream: _Stream | None) -> bool:
-    """True for a terminal; False for a pipe, a file, a closed or missing stream."""
+def isatty(stream: TextIO | None) -> bool:
+    """Whether `stream` is a terminal; False for None, a closed or a fake stream."""
     try:
-        return stream is not None and bool(stream.isatty())
+        return bool(stream is not None and stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
 
 
-def columns(stream: _Stream | None, default: int = 80) -> int:
-    """The terminal's width in columns, or `default` when it cannot be told."""
+def columns(stream: TextIO | None = None) -> int:
+    """The width of the terminal behind `stream` (stdout by default); 80 if unknown."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns or default  # type: ignore[union-attr]
+        return os.get_terminal_size((stream or sys.stdout).fileno()).columns or 80
     except (AttributeError, ValueError, OSError):
-        return default
+        return 80

@@ -30,396 +30,37 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, TextIO
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
-from r1cli.render.blocks import BlockSplitter
-from r1cli.render.sanitize import StreamSanitizer
+from r1cli.core.params import ReasoningMode
+from r1cli.render._lazy_rich import (
+    Frame,
+    Line,
+    Lines,
+    Preload,
+    import_quietly,
+    rstrip_line,
+)
+from r1cli.render.footer import footer_line, thinking_title, thought_line
+from r1cli.render.markdown import AnswerBuffer
+from r1cli.render.reasoning import ReasoningBuffer, panel_lines
 from r1cli.render.spinner import StderrSpinner
 
 if TYPE_CHECKING:
-    from markdown_it.token import Token
-    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.console import Console
     from rich.live import Live
-    from rich.markdown import Markdown
-    from rich.segment import Segment
 
     from r1cli.core.messages import Turn
 
-__all__ = [
-    "ReasoningMode",
-    "TerminalRenderer",
-    "answer_markdown",
-    "footer_line",
-    "format_cost",
-    "render_block",
-    "thinking_title",
-    "thought_line",
-]
-
-ReasoningMode = Literal["show", "collapse", "hide"]
-Line = list["Segment"]
+# import_quietly: the REPL preloads rich with it while the first message is typed.
+__all__ = ["TerminalRenderer", "import_quietly"]
 
 ANSWER_INTERVAL = 0.05  # s between frames of the answer: ≤ 20 frames/s
 # The reasoning panel is a side show: 10 frames/s halves what it writes to the tty.
 REASONING_INTERVAL = 0.1
 TICK = 0.05  # how often the ticker draws what the throttle held back
-PANEL_LINES = 8  # wrapped reasoning lines shown in the panel
 SHOW_PARTIAL_LINES = 3  # lines of the unfinished reasoning line shown with `show`
-# The terminal's own ANSI palette: readable on dark and light backgrounds alike,
-# unlike a theme that paints its own background.
-CODE_THEME = "ansi_dark"
 SYNC_BEGIN = "\x1b[?2026h"  # synchronized output: terminals that know it present
 SYNC_END = "\x1b[?2026l"  # a frame at once; the others ignore it
-MIN_RATE_SECONDS = 0.2
-_RICH_MODULES = ("rich.console", "rich.live", "rich.markdown", "rich.panel")
 
-
-# -- lazy rich -----------------------------------------------------------------------
-
-
-def _import_rich() -> None:
-    import rich.console
-    import rich.live
-    import rich.markdown
-    import rich.panel  # noqa: F401
-
-
-def import_quietly() -> None:
-    # Errors surface on the main thread, which imports again when it needs rich.
-    with contextlib.suppress(Exception):
-        _import_rich()
-
-
-class _Preload:
-    """Imports rich in the background while the request is in flight.
-
-    rich.markdown costs ~100 ms (it pulls in pygments); a reasoning model takes
-    seconds to its first token, so the import hides behind it. Before using rich the
-    main thread joins the loader, so the two never import the same module at once.
-    """
-
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None and not all(m in sys.modules for m in _RICH_MODULES):
-            self._thread = threading.Thread(
-                target=import_quietly, name="r1cli-import-rich", daemon=True
-            )
-            self._thread.start()
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        _import_rich()
-
-
-class _Lines:
-    """Pre-rendered lines of segments as a renderable (for the live region)."""
-
-    def __init__(self, lines: list[Line]) -> None:
-        self.lines = lines
-
-    def __rich_console__(
-        self, console: Console, options: ConsoleOptions
-    ) -> RenderResult:
-        from rich.segment import Segment
-
-        new_line = Segment.line()
-        for line in self.lines:
-            yield from line
-            yield new_line
-
-
-class _Frame:
-    """The live region's content: the last frame's lines, no trailing newline."""
-
-    def __init__(self) -> None:
-        self.lines: list[Line] = [[]]
-
-    def __rich_console__(
-        self, console: Console, options: ConsoleOptions
-    ) -> RenderResult:
-        from rich.segment import Segment
-
-        new_line = Segment.line()
-        for index, line in enumerate(self.lines):
-            if index:
-                yield new_line
-            yield from line
-
-
-def _rstrip(line: Line) -> Line:
-    """`line` without trailing blanks that show nothing (for the live region only).
-
-    Code blocks and paragraphs are padded with spaces to the full width; the live
-    region is erased line by line before each frame, so the padding is bytes for
-    nothing, twenty times a second. Blanks that show (a background, reverse video,
-    an underline) are kept.
-    """
-    end = len(line)
-    while end:
-        segment = line[end - 1]
-        style = segment.style
-        if segment.control or (
-            style is not None
-            and (style.bgcolor is not None or style.reverse or style.underline)
-        ):
-            break
-        text = segment.text.rstrip(" ")
-        if text:
-            return [*line[: end - 1], segment._replace(text=text)]
-        end -= 1
-    return []
-
-
-# -- the answer: Markdown blocks -----------------------------------------------------
-
-
-def answer_markdown(text: str) -> Markdown:
-    """Markdown for model text: links as `text (url)`, autolinks once."""
-    from rich.markdown import Markdown
-
-    md = Markdown(text, code_theme=CODE_THEME, hyperlinks=False)
-    for token in md.parsed:
-        # An autolink `<https://x>` would print `https://x (https://x)`: keep the text.
-        if token.children and any(c.markup == "autolink" for c in token.children):
-            token.children = [
-                c
-                for c in token.children
-                if not (
-                    c.type in ("link_open", "link_close") and c.markup == "autolink"
-                )
-            ]
-    return md
-
-
-def _top_level(md: Markdown) -> list[Token]:
-    return [t for t in md.parsed if t.level == 0 and t.nesting >= 0]
-
-
-def render_block(
-    console: Console, text: str, after_newline: bool
-) -> tuple[list[Line] | None, bool]:
-    """Render one Markdown block as it would appear inside the whole answer.
-
-    rich's Markdown separates top-level elements with a blank line decided by the
-    element before (none after a thematic break); a block rendered alone lacks that
-    context. Rendering it after a one-line paragraph `x` and dropping that line
-    reproduces the one-shot render exactly. Returns the lines (None when the block
-    renders no element) and whether the next block follows a newline.
-    """
-    md = answer_markdown("x\n\n" + text if after_newline else text)
-    top = _top_level(md)
-    if len(top) <= int(after_newline):
-        return None, after_newline
-    lines = console.render_lines(md, console.options, pad=False)
-    return (lines[1:] if after_newline else lines), top[-1].type != "hr"
-
-
-class _Deltas:
-    """Deltas collected as they arrive and sanitised once per frame.
-
-    A token costs a list append; the sanitiser (chunk-invariant, so the result is
-    the same) and whatever consumes its output run once per frame.
-    """
-
-    def __init__(self) -> None:
-        self._sanitizer = StreamSanitizer()
-        self._raw: list[str] = []  # deltas since the last frame
-        self.chars = 0
-
-    def feed(self, text: str) -> None:
-        self._raw.append(text)
-        self.chars += len(text)
-
-    def _take(self) -> str | None:
-        """The sanitised text of the deltas since the last frame; None if none came."""
-        if not self._raw:
-            return None
-        raw, self._raw = "".join(self._raw), []
-        return self._sanitizer.feed(raw)
-
-
-class _Answer(_Deltas):
-    """The answer's text: sanitised, split into blocks, and the blank-line state.
-
-    The splitter, too, parses once per frame (`process`) rather than once per line.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._splitter = BlockSplitter()
-        self.after_newline = False  # the next block follows a rendered element
-        self.pending: list[str] = []  # finished blocks waiting for the next frame
-
-    def process(self) -> None:
-        text = self._take()
-        if text is not None:
-            self.pending += self._splitter.feed(text)
-
-    def finish(self) -> None:
-        self.process()
-        self.pending += self._splitter.feed(self._sanitizer.flush())
-        self.pending += self._splitter.finish()
-
-    def take_lines(self, console: Console) -> list[Line]:
-        """Lines of the pending finished blocks, in context; advances the state.
-
-        Consecutive blocks are rendered as one Markdown: they are a slice of the
-        answer cut at block boundaries, so the render is the same, at one parse.
-        """
-        if not self.pending:
-            return []
-        text, self.pending = "".join(self.pending), []
-        lines, self.after_newline = render_block(console, text, self.after_newline)
-        return lines or []
-
-    def tail_lines(self, console: Console, max_lines: int) -> list[Line]:
-        """The open block as it will look once committed; its last `max_lines`."""
-        lines, _ = render_block(
-            console, self._splitter.preview(max_lines), self.after_newline
-        )
-        return (lines or [])[-max_lines:]
-
-
-# -- the reasoning -------------------------------------------------------------------
-
-
-def _count(n: int) -> str:
-    return f"{n:,}"
-
-
-class _Reasoning(_Deltas):
-    """The reasoning's text as the view needs it: counts and bounded tails.
-
-    Keeps only a bounded tail for the panel (never the whole reasoning per frame).
-    With `show`, complete lines wait in `pending` until the next frame commits them.
-    """
-
-    TAIL_CAP = 16_384  # characters kept for the panel: 8 lines of 2,000 columns
-
-    def __init__(self, mode: ReasoningMode) -> None:
-        super().__init__()
-        self._mode = mode
-        self._tail: list[str] = []
-        self._tail_len = 0
-        self.pending: list[str] = []  # `show`: complete lines not yet printed
-        self._line: list[str] = []  # `show`: the unfinished line
-
-    def process(self) -> None:
-        text = self._take()
-        if text is not None:
-            self._add(text)
-
-    def flush(self) -> None:
-        self.process()
-        self._add(self._sanitizer.flush())
-        if self._line:
-            self.pending.append("".join(self._line))
-            self._line = []
-
-    def tokens(self, usage_tokens: int | None) -> int:
-        """The provider's count when known, else an estimate (4 chars a token)."""
-        return usage_tokens if usage_tokens else (self.chars + 3) // 4
-
-    def tail(self, chars: int) -> str:
-        if len(self._tail) > 1:
-            self._tail = ["".join(self._tail)]
-        return self._tail[0][-chars:] if self._tail else ""
-
-    def partial(self, chars: int) -> str:
-        if len(self._line) > 1:
-            self._line = ["".join(self._line)]
-        return self._line[0][-chars:] if self._line else ""
-
-    def take_pending(self) -> str:
-        text, self.pending = "".join(self.pending), []
-        return text
-
-    def _add(self, text: str) -> None:
-        if not text:
-            return
-        self._tail.append(text)
-        self._tail_len += len(text)
-        if self._tail_len > 2 * self.TAIL_CAP:
-            self._tail = ["".join(self._tail)[-self.TAIL_CAP :]]
-            self._tail_len = self.TAIL_CAP
-        if self._mode == "show":
-            self._split_lines(text)
-
-    def _split_lines(self, text: str) -> None:
-        newline = text.rfind("\n")
-        if newline < 0:
-            self._line.append(text)
-            return
-        self.pending.append("".join(self._line) + text[: newline + 1])
-        self._line = [text[newline + 1 :]] if newline + 1 < len(text) else []
-
-
-def _tokens(n: int) -> str:
-    return "1 token" if n == 1 else f"{_count(n)} tokens"
-
-
-def thinking_title(seconds: float, tokens: int) -> str:
-    return f"Thinking… {seconds:.1f} s · {_tokens(tokens)}"
-
-
-def thought_line(seconds: float, tokens: int) -> str:
-    return f"Thought for {seconds:.1f} s · {_tokens(tokens)}"
-
-
-def format_cost(cost: float) -> str:
-    if cost >= 1:
-        return f"${cost:.2f}"
-    if 0 < cost < 0.00005:
-        return "<$0.0001"
-    return f"${cost:.4f}"
-
-
-def footer_line(turn: Turn, estimated_tokens: int, width: int = 0) -> str:
-    """`1,234 in · 2,345 out (1,204 reasoning) · $0.0012 · 45.6 tok/s · 23.4 s`.
-
-    Always one line: when `width` is too narrow the least useful parts go first.
-    """
-    parts = _footer_parts(turn, estimated_tokens)
-    while width and len(parts) > 1 and len(" · ".join(t for _, t in parts)) > width:
-        parts.remove(max(parts))  # the highest rank is the least useful
-    return " · ".join(text for _, text in parts)
-
-
-def _footer_parts(turn: Turn, estimated_tokens: int) -> list[tuple[int, str]]:
-    """(rank, text) in display order; rank 0 is dropped last."""
-    usage = turn.usage
-    parts: list[tuple[int, str]] = []
-    if turn.status == "interrupted":
-        parts.append((0, "interrupted"))
-    elif turn.status == "length":
-        parts.append((0, "cut off at the token limit"))
-    out_tokens = usage.completion_tokens if usage else None
-    if usage and usage.prompt_tokens is not None:
-        parts.append((4, f"{_count(usage.prompt_tokens)} in"))
-    if out_tokens is not None:
-        out = f"{_count(out_tokens)} out"
-        if usage and usage.reasoning_tokens:
-            out += f" ({_count(usage.reasoning_tokens)} reasoning)"
-        parts.append((2, out))
-    if usage and usage.cost is not None:
-        parts.append((3, format_cost(usage.cost)))
-    speed = _speed(turn, out_tokens if out_tokens is not None else estimated_tokens)
-    if speed:
-        parts.append((5, speed if out_tokens is not None else "~" + speed))
-    parts.append((1, f"{turn.elapsed:.1f} s"))
-    return parts
-
-
-def _speed(turn: Turn, tokens: int) -> str:
-    if turn.first_token_at is None or not tokens:
-        return ""
-    seconds = (turn.ended_at or time.monotonic()) - turn.first_token_at
-    # Below a fraction of a second a rate says more about timer noise than speed.
-    return f"{tokens / seconds:.1f} tok/s" if seconds >= MIN_RATE_SECONDS else ""
-
-
-# -- the renderer --------------------------------------------------------------------
 
 Phase = Literal["waiting", "reasoning", "answer"]
 
@@ -445,7 +86,7 @@ class TerminalRenderer:
         self._model = model
         self._file = file if file is not None else sys.stdout
         self._console: Console | None = None
-        self._preload = _Preload()
+        self._preload = Preload()
         self._lock = threading.Lock()
         self._new_turn(None)
 
@@ -453,10 +94,10 @@ class TerminalRenderer:
         self._turn = turn
         self._spinner: StderrSpinner | None = None
         self._live: Live | None = None
-        self._frame = _Frame()
+        self._frame = Frame()
         self._phase: Phase = "waiting"
-        self._answer = _Answer()
-        self._reasoning = _Reasoning(self._mode)
+        self._answer = AnswerBuffer()
+        self._reasoning = ReasoningBuffer(self._mode)
         self._dirty = False
         self._last_frame_end = 0.0
         self._ticker: threading.Thread | None = None
@@ -554,14 +195,16 @@ class TerminalRenderer:
             printed += self._dim_lines(self._reasoning.take_pending())
         printed += self._answer.take_lines(console)
         if live is not None and self._interactive():
-            self._frame.lines = [_rstrip(line) for line in self._frame_lines()] or [[]]
+            self._frame.lines = [rstrip_line(line) for line in self._frame_lines()] or [
+                []
+            ]
             with self._synchronized():
                 if printed:
-                    console.print(_Lines(printed))  # the Live hook redraws the region
+                    console.print(Lines(printed))  # the Live hook redraws the region
                 else:
                     live.refresh()
         elif printed:
-            console.print(_Lines(printed))
+            console.print(Lines(printed))
         self._dirty = False
         # Timed from the END of the frame: a frame slower than the interval must not
         # turn the throttle into a frame per token.
@@ -576,7 +219,7 @@ class TerminalRenderer:
         elapsed = time.monotonic() - turn.started_at if turn is not None else 0.0
         title = thinking_title(elapsed, self._reasoning.tokens(None))
         if self._mode == "collapse":
-            return self._panel_lines(title)[-budget:]
+            return panel_lines(console, self._reasoning, title)[-budget:]
         lines: list[Line] = []
         if self._mode == "show":
             width = console.size.width
@@ -584,26 +227,6 @@ class TerminalRenderer:
             if partial:
                 lines = self._dim_lines(partial)[-SHOW_PARTIAL_LINES:]
         return (lines + self._dim_lines(title))[-budget:]
-
-    def _panel_lines(self, title: str) -> list[Line]:
-        """The reasoning panel: a dim box open on the right, with the text's tail.
-
-        Open on the right so a frame is not padded to the full width with 3-byte
-        box characters: the panel is redrawn ten times a second.
-        """
-        from rich.text import Text
-
-        console = self._con()
-        inner = max(console.size.width - 2, 1)
-        tail = Text(self._reasoning.tail((PANEL_LINES + 1) * inner))
-        body = tail.wrap(console, inner)[-PANEL_LINES:]
-        panel = Text(f"╭─ {title}", style="dim", no_wrap=True, overflow="crop")
-        for line in body:
-            panel.append("\n│ ", style="dim")
-            panel.append_text(line)
-        panel.append("\n╰─", style="dim")
-        panel.stylize("dim")
-        return console.render_lines(panel, console.options, pad=False)
 
     def _dim_lines(self, text: str) -> list[Line]:
         """Lines of `text` (sanitised already) in dim, without its final newline."""
@@ -741,4 +364,4 @@ class TerminalRenderer:
 
     def _print(self, lines: list[Line]) -> None:
         if lines:
-            self._con().print(_Lines(lines))
+            self._con().print(Lines(lines))

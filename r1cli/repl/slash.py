@@ -18,6 +18,8 @@ from typing import Any
 
 from r1cli.core.params import EFFORTS, PARAM_KINDS, REASONING_MODES
 from r1cli.errors import UsageError
+from r1cli.render.footer import count as _count
+from r1cli.render.footer import format_cost
 from r1cli.repl.state import ChatState
 
 # A command word: "/model", "/copy". "/usr/bin/env …" is not one, so a prompt that
@@ -119,14 +121,8 @@ def help_lines() -> list[str]:
 # -- helpers -----------------------------------------------------------------------
 
 
-def _count(n: int) -> str:
-    return f"{n:,}"
-
-
 def _cost(cost: float | None) -> str:
-    if cost is None:
-        return "cost not reported"
-    return f"${cost:.4f}" if cost < 1 else f"${cost:.2f}"
+    return "cost not reported" if cost is None else format_cost(cost)
 
 
 def code_blocks(markdown: str) -> list[str]:
@@ -354,7 +350,7 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 def _memory_data(session: ChatState) -> dict[str, Any]:
     """The export shape for a conversation that is not in history (history off)."""
-    from r1cli.history.store import derive_title, utc_now
+    from r1cli.history.ids import derive_title, utc_now
 
     messages = session.conversation.messages
     first = next((m.content for m in messages if m.role == "user"), "")

@@ -32,7 +32,7 @@ from r1cli.core.params import (
 )
 from r1cli.core.sink import TurnSink
 from r1cli.engine.prompt import build_prompt, read_attachment
-from r1cli.engine.runtime import Runtime, TurnOptions, add_prompt
+from r1cli.engine.runtime import Runtime, TurnOptions
 from r1cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ class ChatState:
         prompt = build_prompt((text,), None, self.attachments)
         # Merge into an unanswered prompt (its answer failed) even without history,
         # as history's replay does: providers reject two user messages in a row.
-        add_prompt(self.conversation, prompt)
+        self.conversation.add_user(prompt)
         self.attachments.clear()
         return self._run(prompt, renderer)
 

@@ -1,0 +1,71 @@
+"""Row shapes: the SQL and the dicts that cross between `HistoryStore` and SQLite."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any
+
+from r1cli.core.messages import Turn
+
+LIST_SQL = (
+    "SELECT c.id, c.title, c.model, c.provider, c.created_at, c.updated_at, "
+    "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count "
+    "FROM conversations c"
+)
+
+SAVE_ANSWER = (
+    "UPDATE messages SET content = :content, reasoning = :reasoning, status = :status, "
+    "model = :model, provider = :provider, finish_reason = :finish_reason, "
+    "error = :error, prompt_tokens = :prompt_tokens, "
+    "completion_tokens = :completion_tokens, reasoning_tokens = :reasoning_tokens, "
+    "cached_tokens = :cached_tokens, cost = :cost, first_token_ms = :first_token_ms, "
+    "total_ms = :total_ms, signature = :signature, owner_pid = :owner_pid, "
+    "updated_at = :updated_at WHERE id = :id AND role = 'assistant'"
+)
+
+_USAGE_KEYS = (
+    "prompt_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "cached_tokens",
+)
+
+
+def answer_values(turn: Turn) -> dict[str, Any]:
+    """The columns `save_answer` writes, from a Turn."""
+    usage = turn.usage
+    first_ms = None
+    if turn.first_token_at is not None:
+        first_ms = round((turn.first_token_at - turn.started_at) * 1000)
+    return {
+        "content": turn.content,
+        "reasoning": turn.reasoning,
+        "status": turn.status,
+        "model": turn.model,
+        "provider": turn.provider,
+        "finish_reason": turn.finish_reason,
+        "error": turn.error,
+        **{key: getattr(usage, key, None) for key in _USAGE_KEYS},
+        "cost": getattr(usage, "cost", None),
+        "first_token_ms": first_ms,
+        "total_ms": round(turn.elapsed * 1000),
+        "signature": turn.signature,
+        "owner_pid": os.getpid(),
+    }
+
+
+def message_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """A message in the `history show --json` shape."""
+    return {
+        "role": row["role"],
+        "content": row["content"],
+        "reasoning": row["reasoning"],
+        "status": row["status"],
+        "error": row["error"],
+        "model": row["model"],
+        "finish_reason": row["finish_reason"],
+        "usage": {key: row[key] for key in _USAGE_KEYS},
+        "cost": row["cost"],
+        "created_at": row["created_at"],
+    }

@@ -1,0 +1,88 @@
+"""The history database schema: its migrations and the full-text index DDL.
+
+`MIGRATIONS[n]` takes the schema from version n to n + 1; `HistoryStore` applies them
+in order, each in one transaction with the `PRAGMA user_version` bump, so a failed
+step leaves no trace. Append new migrations; never edit a shipped one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+from collections.abc import Callable
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    """Conversations and messages; reasoning kept apart from content."""
+    conn.execute(
+        """CREATE TABLE conversations (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', model TEXT,
+            provider TEXT, system TEXT,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX conversations_updated ON conversations(updated_at)")
+    conn.execute(
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL
+                REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+            content TEXT NOT NULL DEFAULT '', reasoning TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'complete',
+            model TEXT, provider TEXT, finish_reason TEXT, error TEXT,
+            prompt_tokens INTEGER, completion_tokens INTEGER,
+            reasoning_tokens INTEGER, cached_tokens INTEGER, cost REAL,
+            first_token_ms INTEGER, total_ms INTEGER, signature TEXT,
+            owner_pid INTEGER,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            UNIQUE (conversation_id, seq))"""
+    )
+    conn.execute("CREATE INDEX messages_status ON messages(status)")
+
+
+def m002_fts(conn: sqlite3.Connection) -> None:
+    """Full-text index over content and reasoning, kept in sync by triggers."""
+    if fts5_available():
+        create_fts(conn)
+
+
+def create_fts(conn: sqlite3.Connection) -> None:
+    """Create the FTS5 external-content table, its triggers, and fill it."""
+    cols = "rowid, content, reasoning"
+    delete = (
+        "INSERT INTO messages_fts(messages_fts, rowid, content, reasoning) "
+        "VALUES ('delete', old.id, old.content, old.reasoning);"
+    )
+    insert = (
+        f"INSERT INTO messages_fts({cols}) VALUES (new.id, new.content, new.reasoning);"
+    )
+    for statement in (
+        "CREATE VIRTUAL TABLE messages_fts USING fts5(content, reasoning, "
+        "content='messages', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')",
+        f"CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN {insert} END",
+        f"CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN {delete} END",
+        # Re-index only when the text changed (a final status-only save does not).
+        "CREATE TRIGGER messages_fts_au AFTER UPDATE OF content, reasoning "
+        "ON messages WHEN old.content IS NOT new.content "
+        f"OR old.reasoning IS NOT new.reasoning BEGIN {delete} {insert} END",
+        "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
+    ):
+        conn.execute(statement)
+
+
+# Applied in order; MIGRATIONS[n] takes the schema from version n to n + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_fts]
+
+
+@functools.cache
+def fts5_available() -> bool:
+    """Whether this Python's SQLite was built with FTS5."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as probe:
+        try:
+            probe.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        except sqlite3.OperationalError:
+            return False
+    return True

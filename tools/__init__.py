@@ -1,0 +1,1 @@
+"""Developer tools for the r1cli repository; not part of the shipped package."""

@@ -29,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=False,
 )
 
-COMMANDS = ("ask", "chat", "history", "keys", "config", "models")
+COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count")
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -355,8 +355,13 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 def _mount_subcommands() -> None:
     from r1cli.cli.config import config_app
+    from r1cli.cli.count import count
     from r1cli.cli.history import history_app
     from r1cli.cli.keys import keys_app
+    from r1cli.cli.models import models
+
+    app.command("models")(models)
+    app.command("count")(count)
 
     app.add_typer(
         history_app,

@@ -43,7 +43,7 @@ def show() -> None:
     except R1Error as exc:
         _fail(exc)
     for key, value in asdict(settings).items():
-        if key in ("params", "providers"):
+        if key in ("params", "providers", "aliases"):
             for name, item in dict(value).items():
                 typer.echo(f"{key}.{name} = {item!r}")
         else:

@@ -75,7 +75,7 @@ def resolve(opts: AskOptions, paths: Paths) -> tuple[Settings, ProviderSpec, str
             f"no model given for provider {spec.name}",
             hint=f"pass -m MODEL (r1 models --provider {spec.name} lists them)",
         )
-    return settings, spec, model
+    return settings, spec, settings.model_for(model)
 
 
 def merged_sampling(flags: Sampling, defaults: dict[str, Any]) -> Sampling:
@@ -147,6 +147,7 @@ def turn_request(
     settings: Settings,
 ) -> Any:
     """The engine's request for one turn, with the network policy from settings."""
+    from r1cli.engine.model_cache import cached_pricing
     from r1cli.engine.turn import TurnRequest
     from r1cli.wire.transport import NetworkPolicy
 
@@ -164,6 +165,7 @@ def turn_request(
         ),
         first_token_timeout=settings.first_token_timeout,
         key_hint=key_hint(spec),
+        prices=cached_pricing(spec.name, spec.base_url, model),
     )
 
 

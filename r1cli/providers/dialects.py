@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from r1cli.config.providers import ProviderSpec
 from r1cli.core.messages import Conversation
+from r1cli.core.models import ModelInfo
 from r1cli.core.params import Sampling
 from r1cli.providers import anthropic, openai_compat
 from r1cli.providers.base import HttpRequest, StreamParser
@@ -24,3 +25,25 @@ def make_parser(spec: ProviderSpec, model: str) -> StreamParser:
     if spec.dialect == "anthropic":
         return anthropic.MessagesParser(spec, model)
     return openai_compat.ChatCompletionsParser(spec, model)
+
+
+def models_request(
+    spec: ProviderSpec, key: str | None, after_id: str | None = None
+) -> HttpRequest:
+    if spec.dialect == "anthropic":
+        return anthropic.models_request(spec, key, after_id)
+    return openai_compat.models_request(spec, key)
+
+
+def parse_models(
+    spec: ProviderSpec, body: object
+) -> tuple[list[ModelInfo], str | None]:
+    """One page of a provider's model list and the next page's cursor (or None)."""
+    if spec.dialect == "anthropic":
+        return anthropic.parse_models(body)
+    return openai_compat.parse_models(body), None
+
+
+def has_count_endpoint(spec: ProviderSpec) -> bool:
+    """Whether the provider counts tokens itself (Anthropic Messages dialect)."""
+    return spec.dialect == "anthropic"

@@ -27,6 +27,7 @@ from r1cli.config.providers import ProviderSpec, provider_names, resolve_provide
 from r1cli.core.events import Usage
 from r1cli.core.messages import Conversation, Message, Turn, replay_text, unmarked
 from r1cli.core.params import Sampling
+from r1cli.engine.model_cache import cached_context_length
 from r1cli.engine.prompt import build_prompt, read_attachment
 from r1cli.engine.runtime import (
     AskOptions,
@@ -204,7 +205,9 @@ class ChatSession:
 
     @property
     def context_window(self) -> int | None:
-        return context_window(self.model, self.settings.context_window)
+        # config > the provider's listing (`r1 models` cache) > the built-in table
+        listed = cached_context_length(self.spec.name, self.spec.base_url, self.model)
+        return context_window(self.model, self.settings.context_window or listed or 0)
 
     def estimated_context_tokens(self) -> int:
         """The last answer's prompt + completion tokens, else a chars/4 estimate."""
@@ -388,7 +391,7 @@ class ChatSession:
         name = name.strip()
         if not name or any(ch.isspace() for ch in name):
             raise UsageError(f"not a model name: {name!r}")
-        self.model = name
+        self.model = self.settings.model_for(name)
 
     def set_provider(self, name: str, model: str | None = None) -> None:
         """Switch provider (and model: the given one, else the provider's default)."""

@@ -366,3 +366,70 @@ def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:
     debug(f"POST {request.url}")
     debug(f"headers: {json.dumps(headers)}")
     debug(f"body: {json.dumps(body, ensure_ascii=False)[:4000]}")
+
+
+# -- one JSON request and its JSON answer (model listings, token counts) -----------
+
+MAX_JSON_BODY = 32 * 1024 * 1024
+
+
+def fetch_json(
+    method: str,
+    request: HttpRequest,
+    target: Target,
+    policy: NetworkPolicy,
+    *,
+    debug: Callable[[str], None] | None = None,
+) -> Any:
+    """Send a small non-streaming request (GET, or POST with `request.body`) and
+    return its parsed JSON body, with the same retries, redirect refusal and error
+    translation as `open_stream`. Both uses (listing, counting) are idempotent."""
+    host = urlsplit(request.url).hostname or request.url
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    if debug:
+        debug(f"{method} {request.url}")
+        debug(
+            f"headers: {json.dumps(redact_headers(request.headers, request.secrets))}"
+        )
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, verify=_tls_context()
+    ) as client:
+        attempt = 0
+        while True:
+            try:
+                response = client.request(
+                    method,
+                    request.url,
+                    headers=request.headers,
+                    json=request.body if method != "GET" else None,
+                )
+            except httpx.TransportError as exc:
+                error: ProviderError | NetworkError = network_error(
+                    exc, host, mid_stream=False
+                )
+                wait: float | None = _backoff(policy, attempt)
+                if attempt >= policy.max_retries:
+                    raise error from None
+            else:
+                if response.status_code == 200:
+                    return _json_answer(response, host)
+                error, wait = _failed_response(response, host, target, policy, attempt)
+                if wait is None:
+                    raise error
+            time.sleep(wait or 0.0)
+            attempt += 1
+
+
+def _json_answer(response: httpx.Response, host: str) -> Any:
+    body = response.content[:MAX_JSON_BODY]
+    content_type = response.headers.get("content-type", "")
+    try:
+        parsed = json.loads(body.decode("utf-8", errors="replace"))
+    except ValueError:
+        detail = describe_body(body, content_type) or "an empty body"
+        raise ProviderFailed(f"unexpected response from {host}: {detail}") from None
+    if isinstance(parsed, dict) and "error" in parsed and "data" not in parsed:
+        # LM Studio and ModelsLab answer some failures with 200 and an error body.
+        message = error_message(parsed) or "an error body"
+        raise ProviderFailed(f"{host} returned an error: {message}")
+    return parsed

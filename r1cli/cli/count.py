@@ -1,0 +1,142 @@
+"""`r1 count`: the input tokens (and cost) of the request `ask` would send.
+
+The prompt is built exactly as `ask` builds it (words, piped stdin, `-f` files, the
+system prompt from `-s` or config, aliases resolved). Anthropic-dialect providers
+count it themselves (`POST …/messages/count_tokens`); for the rest the count is a
+local estimate, and the output says so.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+Str = Optional[str]  # noqa: UP045 - typer needs Optional at runtime on 3.10
+
+
+def count(
+    prompt: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="The prompt; stdin is added when piped."),
+    ] = None,
+    model: Annotated[Str, typer.Option("--model", "-m", help="Model name.")] = None,
+    provider: Annotated[
+        Str, typer.Option("--provider", "-p", help="Provider (default openrouter).")
+    ] = None,
+    base_url: Annotated[
+        Str, typer.Option("--base-url", help="Override the provider's base URL.")
+    ] = None,
+    system: Annotated[
+        Str, typer.Option("--system", "-s", help="System prompt.")
+    ] = None,
+    file: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--file", "-f", help="Attach a text file (repeatable)."),
+    ] = None,
+    role: Annotated[
+        Str, typer.Option("--role", "-r", help="A role from config.toml.")
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help='{"input_tokens", "exact", "input_cost"}.'),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show request details and tracebacks.")
+    ] = False,
+    stdin_encoding: Annotated[
+        str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
+    ] = "utf-8",
+) -> None:
+    """Count the input tokens of the request `ask` would send, and their cost."""
+    from r1cli.cli.app import guarded
+    from r1cli.cli.boundary import Outcome
+
+    values = dict(locals())
+    outcome = Outcome(debug=debug)
+    guarded(lambda: _run(values, outcome), outcome)
+
+
+def _run(values: dict[str, Any], outcome: Any) -> None:
+    from r1cli.config.keys import require_key
+    from r1cli.config.paths import resolve_paths
+    from r1cli.core.messages import Conversation, Message
+    from r1cli.core.params import Sampling
+    from r1cli.engine.model_cache import cached_pricing
+    from r1cli.engine.models import count_tokens
+    from r1cli.engine.prompt import build_prompt
+    from r1cli.engine.runtime import AskOptions, merged_sampling, read_stdin, resolve
+    from r1cli.errors import UsageError
+    from r1cli.providers.dialects import has_count_endpoint
+    from r1cli.wire.transport import NetworkPolicy
+
+    if values["role"] is not None:
+        raise UsageError(
+            f"no role named {values['role']!r}: roles are not defined in this version"
+        )
+    opts = AskOptions(
+        words=tuple(values["prompt"] or ()),
+        model=values["model"],
+        provider=values["provider"],
+        base_url=values["base_url"],
+        system=values["system"],
+        files=tuple(values["file"] or ()),
+        debug=values["debug"],
+    )
+    paths = resolve_paths()
+    settings, spec, model = resolve(opts, paths)
+    outcome.debug = settings.debug
+    text = build_prompt(opts.words, read_stdin(values["stdin_encoding"]), opts.files)
+    conversation = Conversation(system=settings.system)
+    conversation.messages.append(Message("user", text))
+    key = None
+    if has_count_endpoint(spec):  # only an exact count needs the provider (and key)
+        found = require_key(spec, paths.keys_file)
+        if found is not None:
+            outcome.secrets.append(found.value)
+            key = found.value
+    result = count_tokens(
+        spec,
+        model,
+        conversation,
+        merged_sampling(Sampling(), dict(settings.params)),
+        key,
+        NetworkPolicy(
+            connect_timeout=settings.connect_timeout,
+            read_timeout=min(settings.timeout, 60.0),
+            max_retries=settings.max_retries,
+            backoff=settings.retry_backoff,
+        ),
+        cached_pricing(spec.name, spec.base_url, model, paths),
+        notify=outcome.warn,
+        debug=outcome.debug_line,
+    )
+    if values["json_output"]:
+        sys.stdout.write(json.dumps(result.public()) + "\n")
+        return
+    tokens = f"{result.input_tokens:,} input tokens"
+    if not result.exact:
+        tokens = f"~{tokens} (estimate)"
+    if result.input_cost is None:
+        cost = f"cost unknown (no cached price; run 'r1 models -p {spec.name}')"
+    else:
+        cost = format_cost(result.input_cost)
+    sys.stdout.write(f"{tokens} · {cost}\n")
+
+
+def format_cost(cost: float) -> str:
+    """`$0.0123`, `$1.50`; small sums keep two significant digits (`$0.000014`)."""
+    if cost == 0:
+        return "$0"
+    if cost >= 1:
+        return f"${cost:.2f}"
+    if cost >= 0.01:
+        return f"${cost:.4f}"
+    text = f"{cost:.2g}"
+    if "e" in text:
+        digits = -int(text.split("e")[1]) + 1
+        return f"${cost:.{digits}f}"
+    return f"${text}"

@@ -1,0 +1,125 @@
+"""`r1 models`: what a provider offers, from its models endpoint (cached for a day).
+
+A table on a terminal, one id per line on a pipe, a JSON array with `--json`. The
+listing itself (cache, fetch, offline fallback) is `engine.models`; the dialect's
+request and response shapes live in its provider module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+Str = Optional[str]  # noqa: UP045 - typer needs Optional at runtime on 3.10
+
+
+def models(
+    provider: Annotated[
+        Str, typer.Option("--provider", "-p", help="Provider (default openrouter).")
+    ] = None,
+    base_url: Annotated[
+        Str, typer.Option("--base-url", help="Override the provider's base URL.")
+    ] = None,
+    search: Annotated[
+        Str, typer.Option("--search", help="Only ids or names containing TEXT.")
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch again even if the cache is fresh.")
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="A JSON array of models on stdout.")
+    ] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show request details and tracebacks.")
+    ] = False,
+) -> None:
+    """List the models a provider offers, with context length and price per million
+    tokens (cached for a day)."""
+    from r1cli.cli.app import guarded
+    from r1cli.cli.boundary import Outcome
+
+    outcome = Outcome(debug=debug)
+    guarded(
+        lambda: _run(
+            outcome, provider, base_url, search, refresh, json_output, no_color, debug
+        ),
+        outcome,
+    )
+
+
+def _run(
+    outcome: object,
+    provider: str | None,
+    base_url: str | None,
+    search: str | None,
+    refresh: bool,
+    json_output: bool,
+    no_color: bool,
+    debug: bool,
+) -> None:
+    from r1cli.cli.boundary import Outcome
+    from r1cli.config.keys import require_key
+    from r1cli.config.paths import resolve_paths
+    from r1cli.config.providers import resolve_provider
+    from r1cli.config.settings import load_settings
+    from r1cli.core.models import matches
+    from r1cli.engine.model_cache import describe_age
+    from r1cli.engine.models import list_models
+    from r1cli.wire.transport import NetworkPolicy
+
+    assert isinstance(outcome, Outcome)
+    paths = resolve_paths()
+    settings = load_settings(
+        paths.config_file,
+        provider=provider,
+        base_url=base_url,
+        debug=debug or None,
+        color=False if no_color else None,
+    )
+    outcome.debug = settings.debug
+    spec = resolve_provider(
+        settings.provider, settings.providers, base_url=settings.base_url
+    )
+
+    def key() -> str | None:
+        # Asked only when the network is: a fresh cache needs no key.
+        found = require_key(spec, paths.keys_file)
+        if found is None:
+            return None
+        outcome.secrets.append(found.value)
+        return found.value
+
+    policy = NetworkPolicy(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=min(settings.timeout, 60.0),
+        max_retries=settings.max_retries,
+        backoff=settings.retry_backoff,
+    )
+    listing = list_models(
+        spec, key, paths, policy, refresh=refresh, debug=outcome.debug_line
+    )
+    if listing.offline and listing.age is not None:
+        outcome.warn(
+            f"offline; showing the model list cached {describe_age(listing.age)} ago"
+        )
+    shown = [m for m in listing.models if not search or matches(m, search)]
+    if search and not shown:
+        outcome.warn(f"no {spec.name} model matches {search!r}")
+    if json_output:
+        sys.stdout.write(json.dumps([m.public() for m in shown], indent=2) + "\n")
+        return
+    if not sys.stdout.isatty():
+        from r1cli.render.models_view import one_line
+
+        sys.stdout.write("".join(one_line(m.id) + "\n" for m in shown))
+        return
+    from r1cli.render.models_view import show_table
+
+    caption = f"{spec.name} · {len(shown)} models · $ per million tokens"
+    if listing.age is not None:
+        caption += f" · cached {describe_age(listing.age)} ago"
+    show_table(shown, caption, color=settings.color)

@@ -22,7 +22,7 @@ import pytest
 from r1cli.cli.boundary import Outcome
 from r1cli.config.paths import resolve_paths
 from r1cli.core.events import Usage
-from r1cli.core.models import ModelInfo, cost_from_prices, per_million
+from r1cli.core.models import ModelInfo, cost_from_prices, matches, per_million
 from r1cli.engine.model_cache import (
     cache_file,
     cached_context_length,
@@ -362,6 +362,14 @@ def test_search_filters_ids_and_names_case_insensitively(
     assert (code, json.loads(out)) == (0, [])
     assert "no openrouter model matches 'nothing-like-it'" in err
     assert len(server.requests) == 1
+
+
+def test_matches_is_case_insensitive_on_id_and_name() -> None:
+    info = ModelInfo("deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", "Distilled R1")
+    assert matches(info, "deepseek-r1-distill")
+    assert matches(info, "DISTILLED")
+    assert not matches(info, "llama")
+    assert not matches(ModelInfo("x"), "x y")
 
 
 def test_terminal_table_shows_context_and_prices_per_million() -> None:

@@ -37,8 +37,10 @@ def models(
         bool, typer.Option("--debug", help="Show request details and tracebacks.")
     ] = False,
 ) -> None:
-    """List the models a provider offers, with context length and price per million
-    tokens (cached for a day)."""
+    """List a provider's models: context length and $ per million tokens (cached a day).
+
+    A table on a terminal, one id per line on a pipe, a JSON array with --json.
+    """
     from r1cli.cli.app import guarded
     from r1cli.cli.boundary import Outcome
 

@@ -386,6 +386,42 @@ def test_terminal_table_shows_context_and_prices_per_million() -> None:
     assert lines[-1].strip() == "openrouter · 3 models"
 
 
+def test_table_colour_and_wide_characters_keep_columns_aligned() -> None:
+    out = io.StringIO()
+    models = [ModelInfo("模型-wide", context_length=8192), ModelInfo("narrow-model-x")]
+    show_table(models, "cap", color=True, file=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("\x1b[1mid") and lines[-1] == "\x1b[2mcap\x1b[0m"
+    # Two wide characters take two cells each: the context column still ends in
+    # the same terminal column on both rows.
+
+    def cells_to_end(line: str, text: str) -> int:
+        end = line.index(text) + len(text)
+        return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in line[:end])
+
+    assert cells_to_end(lines[1], "8,192") == cells_to_end(lines[2], "—")
+
+
+def test_a_terminal_gets_the_table_and_a_pipe_only_ids(
+    r1: Run, server: FakeServer, r1_home: Path
+) -> None:
+    from tests.pty_session import PtySession, pty_env
+
+    server.queue(json_reply(200, OPENROUTER_MODELS))
+    base = ("-p", "vllm", "--base-url", f"{server.url}/v1")
+    assert r1("models", *base)[1].splitlines() == [m["id"] for m in OPENROUTER_JSON]
+    session = PtySession(["models", *base], pty_env(r1_home), cols=100)
+    try:
+        session.wait_for("vllm · 3 models")
+        lines = session.lines()
+    finally:
+        session.close()
+    assert lines[0].split() == ["id", "context", "$/M", "in", "$/M", "out"]
+    assert lines[1].split() == ["deepseek/deepseek-r1-0528", "163,840", "0.50", "2.15"]
+    assert "cached" in lines[-1]  # the second run was served from the cache
+    assert len(server.requests) == 1
+
+
 def test_price_formats() -> None:
     assert [format_price(p) for p in (None, 0, 0.5, 2.19, 0.075, 15)] == [
         "—",

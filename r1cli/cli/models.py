@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from r1cli.wire.transport import NetworkPolicy
 
 Str = Optional[str]  # noqa: UP045 - typer needs Optional at runtime on 3.10
 
@@ -71,7 +74,6 @@ def _run(
     from r1cli.core.models import matches
     from r1cli.engine.model_cache import describe_age
     from r1cli.engine.models import list_models
-    from r1cli.wire.transport import NetworkPolicy
 
     assert isinstance(outcome, Outcome)
     paths = resolve_paths()
@@ -95,12 +97,16 @@ def _run(
         outcome.secrets.append(found.value)
         return found.value
 
-    policy = NetworkPolicy(
-        connect_timeout=settings.connect_timeout,
-        read_timeout=min(settings.timeout, 60.0),
-        max_retries=settings.max_retries,
-        backoff=settings.retry_backoff,
-    )
+    def policy() -> NetworkPolicy:
+        from r1cli.wire.transport import NetworkPolicy  # httpx: only when fetching
+
+        return NetworkPolicy(
+            connect_timeout=settings.connect_timeout,
+            read_timeout=min(settings.timeout, 60.0),
+            max_retries=settings.max_retries,
+            backoff=settings.retry_backoff,
+        )
+
     listing = list_models(
         spec, key, paths, policy, refresh=refresh, debug=outcome.debug_line
     )

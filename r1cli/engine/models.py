@@ -67,7 +67,7 @@ def list_models(
     spec: ProviderSpec,
     key: Callable[[], str | None],
     paths: Paths,
-    policy: NetworkPolicy,
+    policy: Callable[[], NetworkPolicy],
     *,
     refresh: bool = False,
     debug: Debug = None,
@@ -75,7 +75,8 @@ def list_models(
 ) -> Listing:
     """The provider's models: the fresh cache, else the network, else any cache.
 
-    `key` is called only when the network is needed (a fresh cache needs no key).
+    `key` and `policy` are called only when the network is needed: a fresh cache
+    needs no key, and serving it never imports the HTTP stack.
     """
     now = time.time() if now is None else now
     path = cache_file(paths.cache_dir, spec.name, spec.base_url)
@@ -83,7 +84,7 @@ def list_models(
     if cached is not None and not refresh and cached.is_fresh(now):
         return Listing(cached.models, cached.age(now))
     try:
-        models = fetch_models(spec, key(), policy, debug=debug)
+        models = fetch_models(spec, key(), policy(), debug=debug)
     except NetworkError:
         if cached is None:
             raise

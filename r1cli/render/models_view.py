@@ -1,17 +1,20 @@
 """`r1 models` on a terminal: a table of id, context length and prices.
 
-Every provider-supplied string is sanitised and shown as plain text (never parsed as
-rich markup). Prices are USD per million tokens; unknown values show as a dash.
+Every provider-supplied string is sanitised before it is printed. Prices are USD per
+million tokens; unknown values show as a dash.
 """
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from typing import TextIO
 
 from r1cli.core.models import ModelInfo
 from r1cli.render.sanitize import sanitize
 
 UNKNOWN = "—"
+BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
 def format_context(tokens: int | None) -> str:
@@ -36,33 +39,31 @@ def one_line(text: str) -> str:
 def show_table(
     models: list[ModelInfo], caption: str, *, color: bool, file: TextIO | None = None
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console(
-        file=file,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-        markup=False,
-    )
-    table = Table(
-        box=None,
-        pad_edge=False,
-        header_style="bold" if color else "",
-        caption=Text(caption, style="dim" if color else ""),
-        caption_justify="left",
-    )
-    table.add_column("id", overflow="fold")
-    table.add_column("context", justify="right", no_wrap=True)
-    table.add_column("$/M in", justify="right", no_wrap=True)
-    table.add_column("$/M out", justify="right", no_wrap=True)
-    for model in models:
-        table.add_row(
-            Text(one_line(model.id)),
+    """Print the table. Laid out by hand, not with rich: rich's Table measures every
+    cell and took ~0.2 s for OpenRouter's ~350 models; this takes a millisecond."""
+    rows = [("id", "context", "$/M in", "$/M out")]
+    rows += [
+        (
+            one_line(model.id),
             format_context(model.context_length),
             format_price(model.input_price),
             format_price(model.output_price),
         )
-    console.print(table)
+        for model in models
+    ]
+    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [row[0] + " " * (widths[0] - _width(row[0]))]
+        cells += [" " * (widths[i] - len(row[i])) + row[i] for i in (1, 2, 3)]
+        line = "  ".join(cells).rstrip()
+        lines.append(f"{BOLD}{line}{RESET}" if color and number == 0 else line)
+    lines.append(f"{DIM}{caption}{RESET}" if color else caption)
+    (file or sys.stdout).write("\n".join(lines) + "\n")
+
+
+def _width(text: str) -> int:
+    """Terminal cells of `text`: East Asian wide and full-width characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

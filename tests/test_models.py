@@ -402,6 +402,7 @@ def test_table_colour_and_wide_characters_keep_columns_aligned() -> None:
     assert cells_to_end(lines[1], "8,192") == cells_to_end(lines[2], "—")
 
 
+@pytest.mark.pty
 def test_a_terminal_gets_the_table_and_a_pipe_only_ids(
     r1: Run, server: FakeServer, r1_home: Path
 ) -> None:

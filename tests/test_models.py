@@ -676,6 +676,25 @@ def test_a_bad_alias_table_is_a_config_error(
     assert err.startswith("error: ") and "alias" in err
 
 
+def test_config_set_get_unset_an_alias(r1: Run, r1_home: Path) -> None:
+    config = r1_home / "config" / "config.toml"
+    assert r1("config", "set", "aliases.free", "deepseek/deepseek-r1-0528:free")[0] == 0
+    assert r1("config", "set", "aliases.r1", "deepseek/deepseek-r1-0528")[0] == 0
+    assert config.read_text() == (
+        '[aliases]\nfree = "deepseek/deepseek-r1-0528:free"\n'
+        'r1 = "deepseek/deepseek-r1-0528"\n'
+    )
+    assert r1("config", "get", "aliases.r1")[1] == "deepseek/deepseek-r1-0528\n"
+    assert "aliases.free = 'deepseek/deepseek-r1-0528:free'" in r1("config", "show")[1]
+    before = config.read_text()
+    for key, value in (("aliases.x", "two words"), ("aliases.a b", "m")):
+        code, _, err = r1("config", "set", key, value)
+        assert code == 2 and err.startswith("error: ")
+    assert config.read_text() == before
+    assert r1("config", "unset", "aliases.free")[0] == 0
+    assert config.read_text() == '[aliases]\nr1 = "deepseek/deepseek-r1-0528"\n'
+
+
 def test_the_repl_context_meter_uses_the_cached_context_length(
     server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

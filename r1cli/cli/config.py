@@ -51,7 +51,9 @@ def show() -> None:
 
 
 @config_app.command("get")
-def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) -> None:
+def get(
+    key: Annotated[str, typer.Argument(help="A setting, params.NAME or aliases.NAME.")],
+) -> None:
     """Print one effective setting."""
     from r1cli.config.edit import parse_key
     from r1cli.config.settings import load_settings
@@ -61,17 +63,18 @@ def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) 
         settings = load_settings(resolve_paths().config_file)
     except R1Error as exc:
         _fail(exc)
+    values = settings.params if table == "params" else settings.aliases
     if table is None:
         typer.echo(str(getattr(settings, name)))
-    elif name in settings.params:
-        typer.echo(str(settings.params[name]))
+    elif name in values:
+        typer.echo(str(values[name]))
     else:
         raise typer.Exit(1)
 
 
 @config_app.command("set")
 def set_(
-    key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
+    key: Annotated[str, typer.Argument(help="A setting, params.NAME or aliases.NAME.")],
     value: Annotated[
         str, typer.Argument(help="The value (numbers and true/false typed).")
     ],
@@ -87,7 +90,7 @@ def set_(
 
 @config_app.command("unset")
 def unset(
-    key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
+    key: Annotated[str, typer.Argument(help="A setting, params.NAME or aliases.NAME.")],
 ) -> None:
     """Remove KEY from config.toml."""
     from r1cli.config.edit import edit

@@ -332,6 +332,18 @@ def test_a_200_error_body_is_a_provider_failure(r1: Run, server: FakeServer) -> 
     assert "Unexpected endpoint or method" in err
 
 
+def test_a_server_without_a_models_endpoint_gets_a_base_url_hint(
+    r1: Run, server: FakeServer
+) -> None:
+    server.queue(json_reply(404, {"error": "not found"}))
+    code, _, err = r1("models", "-p", "llamacpp", "--base-url", f"{server.url}/x")
+    assert code == 4
+    assert err.splitlines()[-1] == (
+        "hint: 127.0.0.1 has no models endpoint at "
+        f"{server.url}/x/models; check --base-url"
+    )
+
+
 def test_a_rejected_key_is_exit_4_with_a_key_hint(
     r1: Run, server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -648,6 +660,7 @@ def test_an_alias_is_resolved_by_the_repl_model_command(
     session = ChatSession(opts, Outcome(), resolve_paths())
     try:
         assert session.model == "deepseek-chat"
+        assert "fast" in session.known_models()  # offered to /model completion
         session.set_model("m")
         assert session.model == "m"
         session.set_model("fast")

@@ -56,11 +56,10 @@ class TokenCount:
 
 
 def _target(spec: ProviderSpec) -> Target:
+    from r1cli.engine.runtime import key_hint
     from r1cli.wire.transport import Target
 
-    variable = spec.key_env or "R1CLI_API_KEY"
-    hint = f"check {variable}, or store a new key with 'r1 keys set {spec.name}'"
-    return Target(spec.name, hint)
+    return Target(spec.name, key_hint(spec))
 
 
 def list_models(
@@ -105,7 +104,16 @@ def fetch_models(
     after: str | None = None
     for _ in range(MAX_PAGES):
         request = models_request(spec, key, after)
-        body = fetch_json("GET", request, _target(spec), policy, debug=debug)
+        try:
+            body = fetch_json("GET", request, _target(spec), policy, debug=debug)
+        except RequestRejected as exc:
+            if exc.status == 404:
+                # Not a bad model name (the generic 404 hint): no listing here.
+                exc.hint = (
+                    f"{spec.host} has no models endpoint at {request.url.split('?')[0]}; "
+                    "check --base-url"
+                )
+            raise
         page, after = parse_models(spec, body)
         for model in page:
             models.setdefault(model.id, model)

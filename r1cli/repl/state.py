@@ -243,7 +243,7 @@ class ChatSession:
 
     def known_models(self) -> list[str]:
         """Model names to offer for completion: current, defaults, used before."""
-        names = [self.model]
+        names = [self.model, *self.settings.aliases]
         names += [spec.default_model or "" for spec in self._specs()]
         if self.store is not None:
             # Completion must never fail the prompt.

@@ -344,6 +344,21 @@ def test_a_server_without_a_models_endpoint_gets_a_base_url_hint(
     )
 
 
+def test_a_200_that_is_not_json_is_a_provider_failure(
+    r1: Run, server: FakeServer
+) -> None:
+    from tests.fakeserver import Reply
+
+    page = b"<html><title>Captive portal</title></html>"
+    server.queue(Reply(headers=[("Content-Type", "text/html")], chunks=[page]))
+    server.queue(json_reply(200, {"error": None, "data": [{"id": "m"}]}))
+    base = ("-p", "ollama", "--base-url", f"{server.url}/v1")
+    code, out, err = r1("models", *base)
+    assert (code, out) == (5, "")
+    assert "unexpected response from 127.0.0.1: Captive portal" in err
+    assert r1("models", *base)[:2] == (0, "m\n")  # a null error is no error
+
+
 def test_a_rejected_key_is_exit_4_with_a_key_hint(
     r1: Run, server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -103,6 +103,28 @@ def test_exact_count_posts_the_ask_request_to_count_tokens(
     assert CANARY not in request.body.decode()
 
 
+def test_modelslab_openai_provider_counts_on_its_anthropic_compatible_path(
+    r1: Run, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSLAB_API_KEY", CANARY)
+    server.queue(json_reply(200, {"input_tokens": 21}))
+    base = ("-p", "modelslab", "--base-url", f"{server.url}/api/v7/llm")
+    code, out, _ = r1("count", *base, "-s", "Be brief.", "--json", "hi")
+    assert (code, json.loads(out)) == (
+        0,
+        {"input_tokens": 21, "exact": True, "input_cost": None},
+    )
+    request = server.requests[0]
+    assert request.path == "/api/v7/llm/v1/messages/count_tokens"
+    assert request.headers["x-api-key"] == CANARY
+    assert "authorization" not in request.headers
+    assert request.json() == {
+        "model": R1,
+        "messages": [{"role": "user", "content": "hi"}],
+        "system": "Be brief.",
+    }
+
+
 def test_exact_count_json_with_a_cached_price(
     r1: Run, server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,8 +2,8 @@
 
 The prompt is built exactly as `ask` builds it (words, piped stdin, `-f` files, the
 system prompt from `-s` or config, aliases resolved). Anthropic-dialect providers
-count it themselves (`POST …/messages/count_tokens`); for the rest the count is a
-local estimate, and the output says so.
+and ModelsLab count it themselves (`POST …/v1/messages/count_tokens`); for the rest
+the count is a local estimate, and the output says so.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _run(values: dict[str, Any], outcome: Any) -> None:
     from r1cli.engine.prompt import build_prompt
     from r1cli.engine.runtime import AskOptions, merged_sampling, read_stdin, resolve
     from r1cli.errors import UsageError
-    from r1cli.providers.dialects import has_count_endpoint
+    from r1cli.providers.dialects import counting_spec
     from r1cli.wire.transport import NetworkPolicy
 
     if values["role"] is not None:
@@ -93,7 +93,7 @@ def _run(values: dict[str, Any], outcome: Any) -> None:
     conversation = Conversation(system=settings.system)
     conversation.messages.append(Message("user", text))
     key = None
-    if has_count_endpoint(spec):  # only an exact count needs the provider (and key)
+    if counting_spec(spec):  # only an exact count needs the provider (and key)
         found = require_key(spec, paths.keys_file)
         if found is not None:
             outcome.secrets.append(found.value)

@@ -135,17 +135,19 @@ def count_tokens(
     debug: Debug = None,
 ) -> TokenCount:
     """Input tokens of the request `ask` would send, exact where the provider counts."""
-    from r1cli.providers.dialects import build_request, has_count_endpoint
+    from r1cli.providers.dialects import build_request, counting_spec
 
     request = build_request(spec, model, conversation, sampling, key)
-    if has_count_endpoint(spec):
+    counter = counting_spec(spec)
+    if counter is not None:
         from r1cli.providers.anthropic import count_tokens_request, parse_count
         from r1cli.wire.transport import fetch_json
 
+        messages = build_request(counter, model, conversation, sampling, key)
         try:
             body = fetch_json(
                 "POST",
-                count_tokens_request(request),
+                count_tokens_request(messages),
                 _target(spec),
                 policy,
                 debug=debug,

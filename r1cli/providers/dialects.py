@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from r1cli.config.providers import ProviderSpec
 from r1cli.core.messages import Conversation
 from r1cli.core.models import ModelInfo
@@ -44,6 +46,14 @@ def parse_models(
     return openai_compat.parse_models(body), None
 
 
-def has_count_endpoint(spec: ProviderSpec) -> bool:
-    """Whether the provider counts tokens itself (Anthropic Messages dialect)."""
-    return spec.dialect == "anthropic"
+def counting_spec(spec: ProviderSpec) -> ProviderSpec | None:
+    """The Anthropic-dialect provider whose `messages/count_tokens` counts for `spec`;
+    None when there is none (a local estimate is all there is)."""
+    if spec.dialect == "anthropic":
+        return spec
+    if spec.auth == "modelslab":
+        # ModelsLab serves count_tokens on its Anthropic-compatible path, same key.
+        return replace(
+            spec, base_url=f"{spec.base_url}/v1", dialect="anthropic", auth="x-api-key"
+        )
+    return None

@@ -316,6 +316,19 @@ def test_a_custom_provider_is_listed_at_its_base_url(
     assert_key_only_in(server.requests[0], "authorization")
 
 
+def test_debug_shows_the_request_with_the_key_redacted(
+    r1: Run, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", CANARY)
+    server.queue(json_reply(200, {"data": [], "has_more": False}))
+    code, _, err = r1(
+        "models", "-p", "anthropic", "--base-url", f"{server.url}/v1", "--debug"
+    )
+    assert code == 0  # the r1 fixture checks that the key is in neither stream
+    assert f"debug: GET {server.url}/v1/models?limit=1000\n" in err
+    assert '"x-api-key": "' in err
+
+
 def test_a_missing_key_for_a_remote_provider_is_exit_3(r1: Run) -> None:
     code, out, err = r1("models", "-p", "deepseek")
     assert (code, out) == (3, "")

@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask chat config history keys' ;;
+        '') _r1_words='ask chat config count history keys models' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export list path rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -26,6 +26,7 @@ _r1_options() {
         'config set') _r1_words='--help -h' ;;
         'config show') _r1_words='--help -h' ;;
         'config unset') _r1_words='--help -h' ;;
+        'count') _r1_words='--base-url --debug --file --help --json --model --provider --role --stdin-encoding --system -f -h -m -p -r -s' ;;
         'history') _r1_words='--help -h' ;;
         'history export') _r1_words='--format --help --output -h -o' ;;
         'history list') _r1_words='--help --json --limit -h -n' ;;
@@ -37,6 +38,7 @@ _r1_options() {
         'keys list') _r1_words='--help -h' ;;
         'keys rm') _r1_words='--help -h' ;;
         'keys set') _r1_words='--force --help -h' ;;
+        'models') _r1_words='--base-url --debug --help --json --no-color --provider --refresh --search -h -p' ;;
         *) _r1_words='' ;;
     esac
 }
@@ -88,10 +90,20 @@ _r1_option_value() {
         'chat --timeout') _r1_value='text' ;;
         'chat --top-k') _r1_value='text' ;;
         'chat --top-p') _r1_value='text' ;;
+        'count --base-url') _r1_value='text' ;;
+        'count --file' | 'count -f') _r1_value='file' ;;
+        'count --model' | 'count -m') _r1_value='text' ;;
+        'count --provider' | 'count -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
+        'count --role' | 'count -r') _r1_value='text' ;;
+        'count --stdin-encoding') _r1_value='text' ;;
+        'count --system' | 'count -s') _r1_value='text' ;;
         'history export --format') _r1_value='choice md json' ;;
         'history export --output' | 'history export -o') _r1_value='file' ;;
         'history list --limit' | 'history list -n') _r1_value='text' ;;
         'history search --limit' | 'history search -n') _r1_value='text' ;;
+        'models --base-url') _r1_value='text' ;;
+        'models --provider' | 'models -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
+        'models --search') _r1_value='text' ;;
         *) return 1 ;;
     esac
 }
@@ -129,7 +141,7 @@ _r1() {
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | chat | config | history | keys) ;;
+            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
             *) path='ask' ;;
         esac
     fi

@@ -162,6 +162,27 @@ _r1_config_unset() {
         ':key: '
 }
 
+_r1_count() {
+    _arguments -s -S : "$@" \
+        '(--base-url)--base-url[Override the provider'\''s base URL.]:base-url: ' \
+        '(--debug)--debug[Show request details and tracebacks.]' \
+        '*--file[Attach a text file (repeatable).]:file:_files' \
+        '*-f[Attach a text file (repeatable).]:file:_files' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[{"input_tokens", "exact", "input_cost"}.]' \
+        '(--model -m)--model[Model name.]:model: ' \
+        '(--model -m)-m[Model name.]:model: ' \
+        '(--provider -p)--provider[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--provider -p)-p[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--role -r)--role[A role from config.toml.]:role: ' \
+        '(--role -r)-r[A role from config.toml.]:role: ' \
+        '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \
+        '(--system -s)--system[System prompt.]:system: ' \
+        '(--system -s)-s[System prompt.]:system: ' \
+        '*:prompt: '
+}
+
 _r1_history() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -301,6 +322,20 @@ _r1_keys_set() {
         ':provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)'
 }
 
+_r1_models() {
+    _arguments -s -S : "$@" \
+        '(--base-url)--base-url[Override the provider'\''s base URL.]:base-url: ' \
+        '(--debug)--debug[Show request details and tracebacks.]' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[A JSON array of models on stdout.]' \
+        '(--no-color)--no-color[No colour.]' \
+        '(--provider -p)--provider[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--provider -p)-p[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--refresh)--refresh[Fetch again even if the cache is fresh.]' \
+        '(--search)--search[Only ids or names containing TEXT.]:search: '
+}
+
 _r1() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -312,7 +347,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | chat | config | history | keys) ;;
+            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -329,8 +364,10 @@ _r1() {
                 'ask:Ask one question and stream the answer (the default command).'
                 'chat:Chat interactively (what bare `r1` opens on a terminal).'
                 'config:Show and change settings in config.toml.'
+                'count:Count the input tokens of the request `ask` would send, and their cost.'
                 'history:Browse, search and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
+                'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
             )
             _describe -t commands 'r1 command' commands && ret=0
             ;;
@@ -340,8 +377,10 @@ _r1() {
                 ask) _r1_ask && ret=0 ;;
                 chat) _r1_chat && ret=0 ;;
                 config) _r1_config && ret=0 ;;
+                count) _r1_count && ret=0 ;;
                 history) _r1_history && ret=0 ;;
                 keys) _r1_keys && ret=0 ;;
+                models) _r1_models && ret=0 ;;
             esac
             ;;
     esac

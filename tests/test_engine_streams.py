@@ -37,8 +37,8 @@ from r1cli.core.params import Sampling
 from r1cli.engine.turn import TurnRequest, run_turn
 from r1cli.errors import NetworkError, ProviderFailed, R1Error, RequestRejected
 from r1cli.providers.dialects import make_parser
+from r1cli.wire.http import NetworkPolicy
 from r1cli.wire.sse import SSEDecoder
-from r1cli.wire.transport import NetworkPolicy
 from tests.conftest import CANARY
 from tests.fakeserver import FakeServer
 from tests.streams import CASES, Case, Expect, single_bytes, split_every

@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 # Words that name a command; anything else first on the line is a prompt for `ask`.
-COMMANDS = ("ask", "chat", "history", "keys", "config")
+COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count")
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -72,8 +72,13 @@ app.command("chat")(chat)
 
 def _mount_subcommands() -> None:
     from r1cli.cli.config import config_app
+    from r1cli.cli.count import count
     from r1cli.cli.history import history_app
     from r1cli.cli.keys import keys_app
+    from r1cli.cli.models import models
+
+    app.command("models")(models)
+    app.command("count")(count)
 
     app.add_typer(
         history_app,

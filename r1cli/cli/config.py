@@ -46,7 +46,7 @@ def show() -> None:
         # Show what the file says, so it can be mended with set/unset/edit.
         settings = _as_written(path, exc)
     for key, value in asdict(settings).items():
-        if key in ("params", "providers"):
+        if key in ("params", "providers", "aliases"):
             for name, item in dict(value).items():
                 typer.echo(f"{key}.{name} = {item!r}")
         else:
@@ -67,17 +67,20 @@ def _as_written(path: Path, problem: ConfigError) -> Settings:
 
 @config_app.command("get")
 @bounded
-def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) -> None:
+def get(
+    key: Annotated[str, typer.Argument(help="A setting, params.NAME or aliases.NAME.")],
+) -> None:
     """Print one effective setting."""
     from r1cli.config.edit import parse_key
     from r1cli.config.settings import load_settings
 
     table, name = parse_key(key)
     settings = load_settings(resolve_paths().config_file)
+    values = settings.params if table == "params" else settings.aliases
     if table is None:
         typer.echo(str(getattr(settings, name)))
-    elif name in settings.params:
-        typer.echo(str(settings.params[name]))
+    elif name in values:
+        typer.echo(str(values[name]))
     else:
         raise typer.Exit(1)
 
@@ -85,7 +88,7 @@ def get(key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")]) 
 @config_app.command("set")
 @bounded
 def set_(
-    key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
+    key: Annotated[str, typer.Argument(help="A setting, params.NAME or aliases.NAME.")],
     value: Annotated[
         str, typer.Argument(help="The value (numbers and true/false typed).")
     ],
@@ -99,7 +102,7 @@ def set_(
 @config_app.command("unset")
 @bounded
 def unset(
-    key: Annotated[str, typer.Argument(help="A setting, or params.NAME.")],
+    key: Annotated[str, typer.Argument(help="A setting, params.NAME or aliases.NAME.")],
 ) -> None:
     """Remove KEY from config.toml."""
     from r1cli.config.edit import edit

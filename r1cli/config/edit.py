@@ -1,6 +1,7 @@
 """Reads and edits `config.toml` line by line, so comments and layout survive.
 
-`r1 config set KEY VALUE` changes one top-level setting (or `params.NAME`) in place:
+`r1 config set KEY VALUE` changes one top-level setting (or `params.NAME`, or
+`aliases.NAME`) in place:
 the line that holds it is replaced, or a new line is added where it belongs. Values
 are validated before anything is written, and the file is replaced atomically.
 """
@@ -17,21 +18,27 @@ from r1cli.config.settings import SCALARS, coerce, load_toml, tomllib
 from r1cli.errors import ConfigError, UsageError
 
 _TABLE = re.compile(r"^\s*\[")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+TABLES = ("params", "aliases")
 
 
 def parse_key(key: str) -> tuple[str | None, str]:
     """`temperature` → (None, …) is rejected unless a known setting; `params.x` → table."""
     table, dot, name = key.partition(".")
     if dot:
-        if table != "params" or not name:
+        if table not in TABLES or not name:
             raise UsageError(
-                f"cannot set {key!r}: only settings and params.NAME are settable"
+                f"cannot set {key!r}: only settings, params.NAME and aliases.NAME "
+                "are settable"
             )
-        return "params", name
+        if table == "aliases" and not _BARE_KEY.match(name):
+            raise UsageError(f"{name!r}: use letters, digits, '-' and '_' only")
+        return table, name
     if key not in SCALARS:
         known = ", ".join(sorted(SCALARS))
         raise UsageError(
-            f"unknown setting {key!r}", hint=f"known settings: {known}; or params.NAME"
+            f"unknown setting {key!r}",
+            hint=f"known settings: {known}; or params.NAME, aliases.NAME",
         )
     return None, key
 
@@ -40,6 +47,10 @@ def toml_value(key: str, raw: str, table: str | None) -> str:
     """The TOML text for `raw`, typed like the setting (params: JSON-ish guess)."""
     if table is None:
         value: Any = coerce(key, raw, key)
+    elif table == "aliases":
+        value = raw.strip()  # a model id, never a number or a list
+        if not value or any(ch.isspace() for ch in value):
+            raise UsageError(f"an alias stands for one model id, got {raw!r}")
     else:
         try:
             value = json.loads(raw)

@@ -22,6 +22,8 @@ class Paths:
     config_dir: Path
     data_dir: Path
     state_dir: Path
+    # Throw-away data (model lists): safe to delete at any time.
+    cache_dir: Path
 
     @property
     def config_file(self) -> Path:
@@ -46,13 +48,14 @@ def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
     home = env.get(ENV_HOME)
     if home:
         root = Path(home).expanduser()
-        return Paths(root / "config", root / "data", root / "state")
+        return Paths(root / "config", root / "data", root / "state", root / "cache")
     import platformdirs  # only needed when no override is set
 
     return Paths(
         Path(platformdirs.user_config_dir(APP_NAME)),
         Path(platformdirs.user_data_dir(APP_NAME)),
         Path(platformdirs.user_state_dir(APP_NAME)),
+        Path(platformdirs.user_cache_dir(APP_NAME)),
     )
 
 

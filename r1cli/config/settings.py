@@ -23,6 +23,7 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
+TABLES = ("params", "providers", "aliases")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,12 @@ class Settings:
     context_window: int = 0
     params: Mapping[str, Any] = field(default_factory=dict)
     providers: Mapping[str, Any] = field(default_factory=dict)
+    # `[aliases] NAME = "model id"`: short names accepted wherever a model is.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def model_for(self, name: str) -> str:
+        """The model id an alias stands for; any other name as given."""
+        return self.aliases.get(name, name)
 
 
 SCALARS: dict[str, type] = {
@@ -61,7 +68,7 @@ SCALARS: dict[str, type] = {
         "bool": bool,
     }[str(f.type)]
     for f in fields(Settings)
-    if f.name not in ("params", "providers")
+    if f.name not in TABLES
 }
 
 
@@ -91,10 +98,10 @@ def load_settings(
     data = load_toml(config_file)
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key in ("params", "providers"):
+        if key in TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"{config_file}: [{key}] must be a table")
-            values[key] = value
+            values[key] = aliases(value, config_file) if key == "aliases" else value
         elif key == "version":
             continue
         elif key in SCALARS:
@@ -115,6 +122,25 @@ def load_settings(
     if settings.reasoning not in REASONING_MODES:
         raise ConfigError(f"reasoning must be one of {', '.join(REASONING_MODES)}")
     return settings
+
+
+def aliases(table: Mapping[str, Any], config_file: Path) -> dict[str, str]:
+    """`[aliases]`: every value a model id (one word), every name one word too."""
+    checked: dict[str, str] = {}
+    for name, value in table.items():
+        if not isinstance(value, str) or not value.strip() or _spaced(value):
+            raise ConfigError(
+                f"{config_file}: aliases.{name} must be a model id (a string)",
+                hint=f'e.g. {name} = "deepseek/deepseek-r1-0528"',
+            )
+        if not name.strip() or _spaced(name):
+            raise ConfigError(f"{config_file}: alias {name!r} must be one word")
+        checked[name] = value.strip()
+    return checked
+
+
+def _spaced(text: str) -> bool:
+    return any(ch.isspace() for ch in text.strip())
 
 
 def coerce(key: str, value: Any, where: str) -> Any:

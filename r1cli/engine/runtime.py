@@ -162,6 +162,7 @@ class Runtime:
 
     def request(self, conversation: Conversation) -> TurnRequest:
         """The engine's request for one turn, with the network policy from settings."""
+        from r1cli.engine.model_cache import cached_pricing
         from r1cli.engine.turn import TurnRequest
         from r1cli.wire.http import NetworkPolicy
 
@@ -180,6 +181,7 @@ class Runtime:
             ),
             first_token_timeout=settings.first_token_timeout,
             key_hint=key_hint(self.spec),
+            prices=cached_pricing(self.spec.name, self.spec.base_url, self.model),
         )
 
     def run(
@@ -325,7 +327,7 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
             f"no model given for provider {spec.name}",
             hint=f"pass -m MODEL (r1 models --provider {spec.name} lists them)",
         )
-    return settings, spec, model
+    return settings, spec, settings.model_for(model)
 
 
 def key_hint(spec: ProviderSpec) -> str:

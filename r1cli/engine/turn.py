@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from r1cli.config.providers import ProviderSpec
-from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
 from r1cli.core.messages import Conversation, Turn, TurnStatus
+from r1cli.core.models import ModelInfo, cost_from_prices
 from r1cli.core.params import Sampling
 from r1cli.core.sink import TurnSink
 from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
@@ -43,6 +44,9 @@ class TurnRequest:
     # the first token (DeepSeek queues requests for up to 10 minutes).
     first_token_timeout: float
     key_hint: str | None = None
+    # The model's listed prices (`r1 models` cache): a cost where the provider
+    # reports none.
+    prices: ModelInfo | None = None
 
 
 def run_turn(
@@ -67,6 +71,8 @@ def run_turn(
         sink.begin(turn)
     try:
         for event in stream_events(request, notify=notify, debug=debug):
+            if isinstance(event, Usage) and event.cost is None and request.prices:
+                event = replace(event, cost=cost_from_prices(event, request.prices))
             turn.apply(event)
             for sink in sinks:
                 sink.on_event(event, turn)

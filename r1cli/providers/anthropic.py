@@ -21,6 +21,7 @@ from r1cli.core.events import (
     Usage,
 )
 from r1cli.core.messages import Conversation
+from r1cli.core.models import ModelInfo
 from r1cli.core.params import Sampling
 from r1cli.errors import ProviderFailed
 from r1cli.providers.base import HttpRequest, raise_stream_error
@@ -192,3 +193,77 @@ class MessagesParser:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# -- model listings and token counts ---------------------------------------------------
+
+MODELS_PAGE = 1000  # Anthropic's documented maximum page size
+
+
+def _headers(spec: ProviderSpec, key: str | None) -> dict[str, str]:
+    headers = {
+        "Accept": "application/json",
+        "anthropic-version": ANTHROPIC_VERSION,
+    }
+    if key:
+        headers["x-api-key"] = key
+    headers.update(spec.headers)
+    return headers
+
+
+def models_request(
+    spec: ProviderSpec, key: str | None, after_id: str | None = None
+) -> HttpRequest:
+    """`GET {base_url}/models` (Anthropic `/v1/models`, ModelsLab `/api/v7/llm/v1/models`)."""
+    url = f"{spec.base_url}/models?limit={MODELS_PAGE}"
+    if after_id:
+        from urllib.parse import quote
+
+        url += f"&after_id={quote(after_id, safe='')}"
+    return HttpRequest(url, _headers(spec, key), {}, (key,) if key else ())
+
+
+def parse_models(body: Any) -> tuple[list[ModelInfo], str | None]:
+    """One page of models, and the cursor of the next page (None: the last page).
+
+    Anthropic entries carry `display_name` (and, in newer API versions,
+    `max_input_tokens`); ModelsLab's are OpenAI-shaped (`id`, `owned_by`).
+    """
+    items = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise ProviderFailed("the model list has no `data` array")
+    models = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        name = item.get("display_name") or item.get("name")
+        context = item.get("max_input_tokens") or item.get("context_length")
+        models.append(
+            ModelInfo(
+                id=item["id"],
+                name=name if isinstance(name, str) else None,
+                context_length=_int(context) if _int(context) else None,
+            )
+        )
+    last = body.get("last_id")
+    more = body.get("has_more") is True and isinstance(last, str) and last
+    return models, (last if more else None)
+
+
+def count_tokens_request(request: HttpRequest) -> HttpRequest:
+    """The `POST {base_url}/messages/count_tokens` for the request `ask` would send:
+    the same model, messages and system prompt, and the same auth headers."""
+    body: dict[str, Any] = {
+        k: request.body[k] for k in ("model", "messages", "system") if k in request.body
+    }
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "accept"}
+    headers["Accept"] = "application/json"
+    url = request.url.removesuffix("/messages") + "/messages/count_tokens"
+    return HttpRequest(url, headers, body, request.secrets)
+
+
+def parse_count(body: Any) -> int:
+    tokens = _int(body.get("input_tokens")) if isinstance(body, dict) else None
+    if tokens is None:
+        raise ProviderFailed(f"the token count has no input_tokens: {body!r:.120}")
+    return tokens

@@ -23,6 +23,7 @@ from r1cli.core.events import (
     Usage,
 )
 from r1cli.core.messages import Conversation
+from r1cli.core.models import ModelInfo, per_million
 from r1cli.core.params import Sampling
 from r1cli.errors import ProviderFailed
 from r1cli.providers.base import HttpRequest, raise_stream_error
@@ -315,3 +316,77 @@ def _loads_or_text(data: str) -> Any:
         return json.loads(data)
     except ValueError:
         return data
+
+
+# -- model listings: `GET {base}/models` ---------------------------------------------
+
+
+def models_request(spec: ProviderSpec, key: str | None) -> HttpRequest:
+    """The GET that lists a chat-completions provider's models.
+
+    OpenRouter (`/api/v1/models`), DeepSeek (`/models`) and local servers (`/v1/models`)
+    all answer at `{base_url}/models`. ModelsLab documents its listing only on the
+    Anthropic-compatible path (`/api/v7/llm/v1/models`, key in `x-api-key`).
+    """
+    headers = {"Accept": "application/json"}
+    url = f"{spec.base_url}/models"
+    if spec.auth == "modelslab":
+        url = f"{spec.base_url}/v1/models"
+        if key:
+            headers["x-api-key"] = key
+    elif key and spec.auth == "x-api-key":
+        headers["x-api-key"] = key
+    elif key:
+        headers["Authorization"] = f"Bearer {key}"
+    headers.update(spec.headers)
+    return HttpRequest(url, headers, {}, (key,) if key else ())
+
+
+def parse_models(body: Any) -> list[ModelInfo]:
+    """`{"data": [...]}` from any OpenAI-compatible server, OpenRouter's extras included.
+
+    OpenRouter prices are strings in USD per token; vLLM reports `max_model_len`.
+    Entries without an id are skipped; unknown fields are ignored.
+    """
+    items = body.get("data") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise ProviderFailed("the model list has no `data` array")
+    models = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        pricing = _table(item.get("pricing"))
+        top = _table(item.get("top_provider"))
+        parameters = item.get("supported_parameters")
+        reasoning = (
+            "reasoning" in parameters or "include_reasoning" in parameters
+            if isinstance(parameters, list)
+            else None
+        )
+        context = next(
+            (
+                value
+                for value in (
+                    item.get("context_length"),
+                    top.get("context_length"),
+                    item.get("max_model_len"),
+                )
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0
+            ),
+            None,
+        )
+        models.append(
+            ModelInfo(
+                id=item["id"],
+                name=item["name"] if isinstance(item.get("name"), str) else None,
+                context_length=context,
+                input_price=per_million(pricing.get("prompt")),
+                output_price=per_million(pricing.get("completion")),
+                reasoning=reasoning,
+            )
+        )
+    return models
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -31,6 +31,7 @@ from r1cli.core.params import (
     parse_param,
 )
 from r1cli.core.sink import TurnSink
+from r1cli.engine.model_cache import cached_context_length
 from r1cli.engine.prompt import build_prompt, read_attachment
 from r1cli.engine.runtime import Runtime, TurnOptions
 from r1cli.errors import ConfigError, UsageError
@@ -133,7 +134,9 @@ class ChatState:
 
     @property
     def context_window(self) -> int | None:
-        return context_window(self.model, self.settings.context_window)
+        # config > the provider's listing (`r1 models` cache) > the built-in table
+        listed = cached_context_length(self.spec.name, self.spec.base_url, self.model)
+        return context_window(self.model, self.settings.context_window or listed or 0)
 
     def estimated_context_tokens(self) -> int:
         """The last answer's prompt + completion tokens, else a chars/4 estimate."""
@@ -169,7 +172,7 @@ class ChatState:
 
     def known_models(self) -> list[str]:
         """Model names to offer for completion: current, defaults, used before."""
-        names = [self.model]
+        names = [self.model, *self.settings.aliases]
         names += [spec.default_model or "" for spec in self._specs()]
         if self.store is not None:
             # Completion must never fail the prompt.
@@ -289,7 +292,7 @@ class ChatState:
                 )
 
     def set_model(self, name: str) -> None:
-        self.runtime.model = check_model_name(name)
+        self.runtime.model = self.settings.model_for(check_model_name(name))
 
     def set_provider(self, name: str, model: str | None = None) -> None:
         """Switch provider (and model: the given one, else the provider's default)."""
@@ -305,7 +308,7 @@ class ChatState:
                 hint=f"name one: /provider {spec.name} MODEL",
             )
         # Before switching: a missing key or a bad model name changes nothing.
-        check_model_name(chosen)
+        chosen = self.settings.model_for(check_model_name(chosen))
         self.runtime.use_provider(spec, chosen)
 
     def set_system(self, text: str | None) -> None:

@@ -356,3 +356,74 @@ def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:
     debug(f"POST {request.url}")
     debug(f"headers: {json.dumps(headers)}")
     debug(f"body: {json.dumps(body, ensure_ascii=False)[:4000]}")
+
+
+# -- one JSON request and its JSON answer (model listings, token counts) -----------
+
+# OpenRouter's full model list is ~1 MB; a body past this is not a model list.
+MAX_JSON_BODY = 32 * 1024 * 1024
+
+
+def fetch_json(
+    method: str,
+    request: HttpRequest,
+    target: Target,
+    policy: NetworkPolicy,
+    *,
+    debug: Callable[[str], None] | None = None,
+) -> Any:
+    """Send a small non-streaming request (GET, or POST with `request.body`) and
+    return its parsed JSON body, with the same retries, redirect refusal and error
+    translation as `open_stream`. Both uses (listing, counting) are idempotent."""
+    host = urlsplit(request.url).hostname or request.url
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    if debug:
+        headers = redact_headers(request.headers, request.secrets)
+        debug(f"{method} {request.url}")
+        debug(f"headers: {json.dumps(headers)}")
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, verify=_tls_context()
+    ) as client:
+        attempt = 0
+        while True:
+            try:
+                built = client.build_request(
+                    method,
+                    request.url,
+                    headers=request.headers,
+                    json=request.body if method != "GET" else None,
+                )
+                response = client.send(built, stream=True)
+            except httpx.TransportError as exc:
+                if attempt >= policy.max_retries:
+                    raise network_error(exc, host, mid_stream=False) from None
+                wait: float | None = _backoff(policy, attempt)
+            else:
+                if response.status_code == 200:
+                    try:
+                        return _json_answer(StreamResponse(response, host))
+                    finally:
+                        response.close()
+                error, wait = _failed_response(response, host, target, policy, attempt)
+                if wait is None:
+                    raise error
+            time.sleep(wait or 0.0)
+            attempt += 1
+
+
+def _json_answer(response: StreamResponse) -> Any:
+    body = response.read_bounded(MAX_JSON_BODY + 1)
+    if len(body) > MAX_JSON_BODY:
+        raise ProviderFailed(f"the response from {response.host} is too large")
+    try:
+        parsed = json.loads(body.decode("utf-8", errors="replace"))
+    except ValueError:
+        detail = describe_body(body, response.content_type) or "an empty body"
+        raise ProviderFailed(
+            f"unexpected response from {response.host}: {detail}"
+        ) from None
+    if isinstance(parsed, dict) and parsed.get("error") and "data" not in parsed:
+        # LM Studio and ModelsLab answer some failures with 200 and an error body.
+        message = error_message(parsed) or "an error body"
+        raise ProviderFailed(f"{response.host} returned an error: {message}")
+    return parsed

@@ -25,7 +25,7 @@ import pytest
 from r1cli.cli import completion_gen
 from r1cli.cli.completion_gen import FILENAMES, REGENERATE, SHELLS, generate
 
-COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
+COMPLETIONS = Path(__file__).resolve().parents[2] / "completions"
 REGENERATE_HINT = f"regenerate with: {REGENERATE}"
 
 

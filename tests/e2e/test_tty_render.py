@@ -2,7 +2,7 @@
 
 In-process tests use the renderer with a StringIO file, a fixed size and TERM=dumb
 (the live region is not drawn; what is committed is compared). The `pty` tests run
-`tests/tty_driver.py` (a real TerminalRenderer) or the real `r1` on a pseudo-terminal
+`tests/support/tty_driver.py` (a real TerminalRenderer) or the real `r1` on a pseudo-terminal
 via pexpect and feed every byte into pyte, then compare the whole scrollback with a
 one-shot render of the same Markdown.
 """
@@ -37,15 +37,15 @@ from r1cli.render.tty import (
     footer_line,
     format_cost,
 )
-from tests.fakeserver import (
+from tests.support.fakeserver import (
     FakeServer,
     Reply,
     generate_stream,
     generated_answer_markdown,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-DRIVER = ROOT / "tests" / "tty_driver.py"
+ROOT = Path(__file__).resolve().parents[2]
+DRIVER = ROOT / "tests" / "support" / "tty_driver.py"
 SGR = re.compile(rb"\x1b\[[0-9;:]*m")
 MARKER = re.compile(rb"\x1b\]7777;(mark|resize);([^\x07]*)\x07")
 PAYLOADS = (

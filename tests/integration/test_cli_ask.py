@@ -26,17 +26,12 @@ from r1cli.config.providers import is_loopback_host
 from r1cli.engine.prompt import build_prompt
 from r1cli.errors import ProviderFailed, RequestRejected
 from r1cli.wire.transport import Target, retry_after_seconds, status_error
-from tests.conftest import (
-    CANARY,
-    Result,
-    RunR1,
-    chat_stream,
-    history_rows,
-    json_reply,
-    sse_reply,
-)
-from tests.fakeserver import FakeServer, RecordedRequest, Reply
-from tests.streams import CASES
+from tests.support.canary import CANARY
+from tests.support.fakeserver import FakeServer, RecordedRequest, Reply
+from tests.support.history import history_rows
+from tests.support.replies import chat_stream, json_reply, sse_reply
+from tests.support.runner import Result, RunR1
+from tests.support.streams import CASES
 
 OPENROUTER_BODY_KEYS = {"model", "messages", "stream", "usage"}
 MESSAGE_PREFIXES = ("error: ", "hint: ", "saved: ", "warning: ")

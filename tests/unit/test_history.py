@@ -41,7 +41,7 @@ from r1cli.history.store import (
     new_id,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from r1cli.core.events import ContentDelta, ReasoningDelta, Usage
 from r1cli.core.messages import Turn
 from r1cli.history.store import HistoryStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ESC = "\x1b"
 
 app = typer.Typer()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from r1cli.config.keys import mask, write_keys
-from tests.conftest import CANARY, RunR1, chat_stream, sse_reply
-from tests.fakeserver import FakeServer
+from tests.support.canary import CANARY
+from tests.support.fakeserver import FakeServer
+from tests.support.replies import chat_stream, sse_reply
+from tests.support.runner import RunR1
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,12 +26,6 @@ else:  # pragma: no cover - 3.10
     import tomli as tomllib
 
 OTHER = "sk-or-v1-OTHERKEY-0000000000000000000000000000000000000000"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 def keys_file(home: Path) -> Path:

@@ -21,7 +21,6 @@ from r1cli.core.messages import Turn
 from r1cli.history.store import HistoryStore
 from tests.support.runner import Result, RunR1
 
-REPO = Path(__file__).resolve().parents[2]
 ESC = "\x1b"
 
 app = typer.Typer()

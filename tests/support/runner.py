@@ -139,7 +139,13 @@ def call_r1(
     `timeout` is accepted for the same signature; r1's own deadlines bound a call.
     """
     del timeout
+    import r1cli
     from r1cli.__main__ import main
+
+    # A subprocess gets this checkout first on PYTHONPATH; here an installed r1cli
+    # (e.g. an editable install of another checkout) could be what was imported.
+    where = Path(r1cli.__file__).resolve()
+    assert where.is_relative_to(ROOT), f"in-process r1 is {where}, not under {ROOT}"
 
     encoding = "utf-8" if sys.flags.utf8_mode else locale.getpreferredencoding(False)
     started = time.monotonic()

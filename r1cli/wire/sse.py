@@ -10,7 +10,7 @@ provider; Content-Encoding (gzip) is undone by httpx before bytes reach us. Work
 linear in the input: each byte is decoded once and scanned a fixed number of times, and
 a long line is kept as a list of pieces until its terminator arrives. LF-only text, the
 common case, takes a fast path that must give exactly what the general line-by-line
-state machine gives (tests/test_sse.py checks one against the other).
+state machine gives (tests/unit/test_sse.py checks one against the other).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     .venv/bin/python tests/benchmarks/run.py           # full: ~4 minutes
     .venv/bin/python tests/benchmarks/run.py --quick   # one run each: ~1.5 minutes
 
-The fake server (tests/fakeserver.py) streams N tokens, half reasoning and half a
+The fake server (tests/support/fakeserver.py) streams N tokens, half reasoning and half a
 Markdown answer (headings, paragraphs, lists, a code block, a table), one token per
 SSE event. `r1 ask` (history on, as users run it), `r1 ask --no-history` (shown, not
 gated: it isolates the history store's cost) and a floor client
@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeserver import (  # noqa: E402
+from tests.support.fakeserver import (  # noqa: E402
     FakeServer,
     Reply,
     generate_stream,
@@ -497,8 +497,8 @@ def request_figure() -> Figure:
 def repl_figures(runs: int) -> list[Figure]:
     """`r1 chat` on a pty: start to an empty prompt, and Enter to the request arriving
     (information: the REPL's own latency, as ratios to `python -c pass`)."""
-    from tests.conftest import chat_stream, sse_reply
-    from tests.pty_session import PtySession, pty_env
+    from tests.support.pty_session import PtySession, pty_env
+    from tests.support.replies import chat_stream, sse_reply
 
     ready: list[float] = []
     sent: list[float] = []

@@ -4,7 +4,7 @@ Typer's own completion calls the program on every Tab, which costs a Python star
 each time (and needs `add_completion=True`, which the app turns off). Instead this dev
 tool walks the click command tree behind `r1cli.cli.app.app` once (`tree.py`) and
 writes plain shell scripts (`bash.py`, `zsh.py`, `fish.py`) into the repository's
-`completions/`; `tests/test_completions.py` fails when they go stale. It lives outside
+`completions/`; `tests/unit/test_completions.py` fails when they go stale. It lives outside
 the `r1cli` package, so the wheel does not ship it.
 
     python -m tools.completions --write   # regenerate completions/r1.{bash,zsh,fish}

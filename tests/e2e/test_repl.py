@@ -1,9 +1,9 @@
 """`r1 chat` on a real pseudo-terminal against the fake server: what a person sees.
 
-Each test starts the real `r1` on a pty (tests/pty_session.py: pexpect + a pyte
+Each test starts the real `r1` on a pty (tests/support/pty_session.py: pexpect + a pyte
 screen that answers the terminal queries prompt_toolkit makes), types like a person,
 and checks the screen, the request bodies the fake server received and the history
-database. Slash-command logic is covered without a terminal in tests/test_slash.py.
+database. Slash-command logic is covered without a terminal in tests/integration/test_slash.py.
 """
 
 from __future__ import annotations
@@ -20,20 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import chat_chunk, chat_stream, history_rows, json_reply, sse_reply
-from tests.fakeserver import FakeServer, Reply
-from tests.pty_session import PtySession, pty_env
+from tests.support.fakeserver import FakeServer, Reply
+from tests.support.history import history_rows
+from tests.support.pty_session import PtySession, pty_env
+from tests.support.replies import chat_chunk, chat_stream, json_reply, sse_reply
 
 pytestmark = pytest.mark.pty
 
 MODEL = "deepseek/deepseek-r1-0528"
 KEY = "sk-test-not-a-real-key"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 def start(

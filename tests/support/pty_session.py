@@ -19,7 +19,7 @@ from pathlib import Path
 import pexpect
 import pyte
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "›"
 BRACKETED_PASTE = ("\x1b[200~", "\x1b[201~")
 

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "r1cli"
 
 # Who may import which library (DESIGN.md §2): the CLI alone imports typer; the REPL's

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support.runner import Result, RunR1
 
-def r1(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("R1CLI_")}
-    env["R1CLI_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "r1cli", "config", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=30,
-    )
+
+@pytest.fixture
+def r1(call_r1: RunR1) -> Callable[..., Result]:
+    """`r1 config ARGS…` in-process, with `R1CLI_HOME` at the given home."""
+
+    def run(home: Path, *args: str) -> Result:
+        return call_r1("config", *args, env={"R1CLI_HOME": str(home)})
+
+    return run
 
 
 @pytest.fixture
@@ -34,7 +31,9 @@ def home(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_set_and_unset_keep_comments_and_layout(home: Path) -> None:
+def test_set_and_unset_keep_comments_and_layout(
+    r1: Callable[..., Result], home: Path
+) -> None:
     assert r1(home, "set", "timeout", "600").returncode == 0
     assert r1(home, "set", "params.temperature", "0.6").returncode == 0
     assert r1(home, "unset", "params.max_tokens").returncode == 0
@@ -46,7 +45,9 @@ def test_set_and_unset_keep_comments_and_layout(home: Path) -> None:
     assert r1(home, "get", "timeout").stdout.strip() == "600.0"
 
 
-def test_bad_values_and_keys_are_refused_without_touching_the_file(home: Path) -> None:
+def test_bad_values_and_keys_are_refused_without_touching_the_file(
+    r1: Callable[..., Result], home: Path
+) -> None:
     before = (home / "config" / "config.toml").read_bytes()
     wrong_type = r1(home, "set", "timeout", "soon")
     unknown = r1(home, "set", "colour", "false")
@@ -57,7 +58,7 @@ def test_bad_values_and_keys_are_refused_without_touching_the_file(home: Path) -
 
 
 def test_a_broken_file_is_reported_with_its_line_and_still_has_a_path(
-    home: Path,
+    r1: Callable[..., Result], home: Path
 ) -> None:
     config = home / "config" / "config.toml"
     config.write_text('provider = "deepseek"\ntimeout = = 3\n')

@@ -1,10 +1,10 @@
 """Drive a `TerminalRenderer` on the pseudo-terminal this process runs in.
 
-Used by tests/test_tty_render.py (via pexpect) and by the benchmarks: it plays a
+Used by tests/e2e/test_tty_render.py (via pexpect) and by the benchmarks: it plays a
 JSON script of steps against a real renderer writing to the real pty, so the test can
 feed every byte into pyte and look at what a person would see.
 
-    python tests/tty_driver.py SCRIPT.json
+    python tests/support/tty_driver.py SCRIPT.json
 
 The script: {"reasoning": "collapse", "color": true, "model": "m", "status":
 "complete", "steps": [...]} where each step is one of

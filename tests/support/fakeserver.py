@@ -15,8 +15,8 @@ chunks makes each one arrive as its own read). Every reply ends the connection
 
 Runnable on its own for manual tries and benchmarks:
 
-    python tests/fakeserver.py --port 8765 --fixture T01
-    python tests/fakeserver.py --port 0 --tokens 2000 --rate 200 --reasoning-ratio 0.5
+    python tests/support/fakeserver.py --port 8765 --fixture T01
+    python tests/support/fakeserver.py --port 0 --tokens 2000 --rate 200 --reasoning-ratio 0.5
 
 The first stdout line is the server's URL. Only the standard library is used.
 """
@@ -679,7 +679,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--fixture", help="a case name from tests/streams.py, e.g. T01")
+    source.add_argument(
+        "--fixture", help="a case name from tests/support/streams.py, e.g. T01"
+    )
     source.add_argument("--tokens", type=int, help="generate an R1 stream of N tokens")
     parser.add_argument(
         "--rate", type=float, default=0.0, help="tokens per second (0 = unthrottled)"
@@ -694,7 +696,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def _reply_from_args(args: argparse.Namespace) -> Reply:
     if args.fixture is not None:
-        from tests.streams import CASES
+        from tests.support.streams import CASES
 
         if args.fixture not in CASES:
             raise SystemExit(f"unknown fixture {args.fixture!r}; know {sorted(CASES)}")
@@ -726,9 +728,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run through the `tests` package, not as __main__, so the Reply objects in
-    # tests.streams and this FakeServer come from one module.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests import fakeserver
+    # Run through the `tests.support` package, not as __main__, so the Reply objects
+    # in tests.support.streams and this FakeServer come from one module.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.support import fakeserver
 
     sys.exit(fakeserver.main())

@@ -1,4 +1,4 @@
-"""Every stream case of wire-formats §9 (`tests.streams.CASES`) through the real engine.
+"""Every stream case of wire-formats §9 (`tests.support.streams.CASES`) through the real engine.
 
 Two levels:
 
@@ -39,9 +39,9 @@ from r1cli.errors import NetworkError, ProviderFailed, R1Error, RequestRejected
 from r1cli.providers.dialects import make_parser
 from r1cli.wire.http import NetworkPolicy
 from r1cli.wire.sse import SSEDecoder
-from tests.conftest import CANARY
-from tests.fakeserver import FakeServer
-from tests.streams import CASES, Case, Expect, single_bytes, split_every
+from tests.support.canary import CANARY
+from tests.support.fakeserver import FakeServer
+from tests.support.streams import CASES, Case, Expect, single_bytes, split_every
 
 ERROR_CLASSES: dict[int, type[R1Error]] = {
     4: RequestRejected,

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from r1cli.config.keys import mask, write_keys
-from tests.conftest import CANARY, RunR1, chat_stream, sse_reply
-from tests.fakeserver import FakeServer
+from tests.support.canary import CANARY
+from tests.support.fakeserver import FakeServer
+from tests.support.replies import chat_stream, sse_reply
+from tests.support.runner import RunR1
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,12 +26,6 @@ else:  # pragma: no cover - 3.10
     import tomli as tomllib
 
 OTHER = "sk-or-v1-OTHERKEY-0000000000000000000000000000000000000000"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 def keys_file(home: Path) -> Path:
@@ -41,8 +36,8 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def set_key(run_r1: RunR1, provider: str, key: str, umask: int = 0o022) -> None:
-    result = run_r1("keys", "set", provider, input=f"{key}\n".encode(), umask=umask)
+def set_key(call_r1: RunR1, provider: str, key: str, umask: int = 0o022) -> None:
+    result = call_r1("keys", "set", provider, input=f"{key}\n".encode(), umask=umask)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert key not in result.stderr
@@ -51,9 +46,9 @@ def set_key(run_r1: RunR1, provider: str, key: str, umask: int = 0o022) -> None:
 
 @pytest.mark.parametrize("umask", [0o022, 0o000], ids=oct)
 def test_keys_set_creates_a_private_file(
-    run_r1: RunR1, r1_home: Path, umask: int
+    call_r1: RunR1, r1_home: Path, umask: int
 ) -> None:
-    set_key(run_r1, "openrouter", CANARY, umask=umask)
+    set_key(call_r1, "openrouter", CANARY, umask=umask)
     path = keys_file(r1_home)
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700
@@ -70,9 +65,9 @@ def store(home: Path, **keys: str) -> None:
     write_keys(keys_file(home), keys)
 
 
-def test_keys_set_keeps_other_providers(run_r1: RunR1, r1_home: Path) -> None:
+def test_keys_set_keeps_other_providers(call_r1: RunR1, r1_home: Path) -> None:
     store(r1_home, openrouter=OTHER, deepseek=OTHER)
-    set_key(run_r1, "openrouter", CANARY)  # replaces the old key, keeps the other
+    set_key(call_r1, "openrouter", CANARY)  # replaces the old key, keeps the other
     data = tomllib.loads(keys_file(r1_home).read_text())
     assert data == {"openrouter": CANARY, "deepseek": OTHER}
     assert mode(keys_file(r1_home)) == 0o600
@@ -80,17 +75,17 @@ def test_keys_set_keeps_other_providers(run_r1: RunR1, r1_home: Path) -> None:
 
 @pytest.mark.parametrize("text", [b"\n", b"two words\n"], ids=repr)
 def test_keys_set_refuses_what_is_not_a_key(
-    run_r1: RunR1, r1_home: Path, text: bytes
+    call_r1: RunR1, r1_home: Path, text: bytes
 ) -> None:
-    result = run_r1("keys", "set", "openrouter", input=text)
+    result = call_r1("keys", "set", "openrouter", input=text)
     assert result.returncode == 3
     assert result.stderr.startswith("error: ")
     assert not keys_file(r1_home).exists()
 
 
-def test_keys_list_shows_only_masked_keys(run_r1: RunR1, r1_home: Path) -> None:
+def test_keys_list_shows_only_masked_keys(call_r1: RunR1, r1_home: Path) -> None:
     store(r1_home, openrouter=CANARY)
-    result = run_r1("keys", "list", env={"DEEPSEEK_API_KEY": OTHER})
+    result = call_r1("keys", "list", env={"DEEPSEEK_API_KEY": OTHER})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("openrouter") and mask(CANARY) in line for line in lines)
@@ -105,47 +100,47 @@ def test_keys_list_shows_only_masked_keys(run_r1: RunR1, r1_home: Path) -> None:
     assert CANARY[8:-4] not in result.stdout  # ...but useless
 
 
-def test_keys_list_warns_about_a_readable_file(run_r1: RunR1, r1_home: Path) -> None:
+def test_keys_list_warns_about_a_readable_file(call_r1: RunR1, r1_home: Path) -> None:
     store(r1_home, openrouter=CANARY)
     keys_file(r1_home).chmod(0o644)
-    result = run_r1("keys", "list")
+    result = call_r1("keys", "list")
     assert result.returncode == 0
     assert "warning:" in result.stderr and "chmod 600" in result.stderr
 
 
-def test_keys_rm(run_r1: RunR1, r1_home: Path) -> None:
+def test_keys_rm(call_r1: RunR1, r1_home: Path) -> None:
     store(r1_home, openrouter=CANARY, deepseek=OTHER)
-    result = run_r1("keys", "rm", "openrouter")
+    result = call_r1("keys", "rm", "openrouter")
     assert result.returncode == 0, result.stderr
     assert tomllib.loads(keys_file(r1_home).read_text()) == {"deepseek": OTHER}
     assert mode(keys_file(r1_home)) == 0o600
-    listed = run_r1("keys", "list").stdout
+    listed = call_r1("keys", "list").stdout
     assert "openrouter" not in listed and "deepseek" in listed
-    again = run_r1("keys", "rm", "openrouter")
+    again = call_r1("keys", "rm", "openrouter")
     assert again.returncode == 2
     assert "no stored key for openrouter" in again.stderr
 
 
 def test_the_stored_key_is_used_for_requests(
-    run_r1: RunR1, server: FakeServer, r1_home: Path
+    call_r1: RunR1, server: FakeServer, r1_home: Path
 ) -> None:
     store(r1_home, openrouter=CANARY)
     server.queue(sse_reply(chat_stream(["ok"])))
-    result = run_r1("--base-url", f"{server.url}/api/v1", "hi")
+    result = call_r1("--base-url", f"{server.url}/api/v1", "hi")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
     assert server.requests[0].headers["authorization"] == f"Bearer {CANARY}"
 
 
 def test_a_stored_key_is_enough_to_not_need_the_variable(
-    run_r1: RunR1, r1_home: Path
+    call_r1: RunR1, r1_home: Path
 ) -> None:
     """Without a key: exit 3 before any network; with one in the file, the request is
     attempted (through a proxy on a closed port, so it fails with 6, not 3)."""
     env = {"HTTPS_PROXY": "http://127.0.0.1:9", "R1CLI_MAX_RETRIES": "0"}
-    assert run_r1("hi", env=env).returncode == 3
+    assert call_r1("hi", env=env).returncode == 3
     store(r1_home, openrouter=CANARY)
-    result = run_r1("hi", env=env)
+    result = call_r1("hi", env=env)
     assert result.returncode == 6, result.stderr
 
 
@@ -154,20 +149,20 @@ def test_a_stored_key_is_enough_to_not_need_the_variable(
     [("OPENROUTER_API_KEY", OTHER), ("R1CLI_API_KEY", OTHER)],
 )
 def test_environment_beats_the_file(
-    run_r1: RunR1, server: FakeServer, r1_home: Path, variable: str, value: str
+    call_r1: RunR1, server: FakeServer, r1_home: Path, variable: str, value: str
 ) -> None:
     store(r1_home, openrouter=CANARY)
     server.queue(sse_reply(chat_stream(["ok"])))
-    result = run_r1("--base-url", f"{server.url}/api/v1", "hi", env={variable: value})
+    result = call_r1("--base-url", f"{server.url}/api/v1", "hi", env={variable: value})
     assert result.returncode == 0, result.stderr
     assert server.requests[0].headers["authorization"] == f"Bearer {value}"
 
 
 def test_r1cli_api_key_beats_the_provider_variable(
-    run_r1: RunR1, server: FakeServer
+    call_r1: RunR1, server: FakeServer
 ) -> None:
     server.queue(sse_reply(chat_stream(["ok"])))
-    result = run_r1(
+    result = call_r1(
         "--base-url",
         f"{server.url}/api/v1",
         "hi",
@@ -178,11 +173,11 @@ def test_r1cli_api_key_beats_the_provider_variable(
 
 
 def test_a_key_stored_for_one_provider_is_not_sent_to_another(
-    run_r1: RunR1, server: FakeServer, r1_home: Path
+    call_r1: RunR1, server: FakeServer, r1_home: Path
 ) -> None:
     store(r1_home, openrouter=CANARY)
     server.queue(sse_reply(chat_stream(["ok"])))
-    result = run_r1("-p", "vllm", "--base-url", f"{server.url}/v1", "-m", "m", "hi")
+    result = call_r1("-p", "vllm", "--base-url", f"{server.url}/v1", "-m", "m", "hi")
     assert result.returncode == 0, result.stderr
     request = server.requests[0]
     assert "authorization" not in request.headers

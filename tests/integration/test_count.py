@@ -20,8 +20,9 @@ from r1cli.config.paths import resolve_paths
 from r1cli.core.models import ModelInfo, estimate_tokens
 from r1cli.engine.model_cache import cache_file, write_cache
 from r1cli.render.footer import format_cost
-from tests.conftest import CANARY, assert_no_canary, json_reply
-from tests.fakeserver import FakeServer
+from tests.support.canary import CANARY, assert_no_canary
+from tests.support.fakeserver import FakeServer
+from tests.support.replies import json_reply
 
 Run = Callable[..., tuple[int, str, str]]
 R1 = "deepseek-deepseek-r1-0528-free"

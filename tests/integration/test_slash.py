@@ -28,8 +28,9 @@ from r1cli.render.plain import PlainRenderer
 from r1cli.repl import slash
 from r1cli.repl.slash import SlashContext, SlashResult
 from r1cli.repl.state import ChatState
-from tests.conftest import chat_stream, history_rows, json_reply, sse_reply
-from tests.fakeserver import FakeServer, Reply
+from tests.support.fakeserver import FakeServer, Reply
+from tests.support.history import history_rows
+from tests.support.replies import chat_stream, json_reply, sse_reply
 
 MODEL = "deepseek/deepseek-r1-0528"
 KEY = "sk-test-slash-0f1e2d3c4b5a69788796a5b4"
@@ -158,12 +159,6 @@ def conversation_system(home: Path, cid: str) -> object:
         ).fetchone()[0]
     finally:
         conn.close()
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ the delete confirmation, and that untrusted text is sanitised on the way to a te
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,8 +19,8 @@ from r1cli.config.paths import resolve_paths
 from r1cli.core.events import ContentDelta, ReasoningDelta, Usage
 from r1cli.core.messages import Turn
 from r1cli.history.store import HistoryStore
+from tests.support.runner import Result, RunR1
 
-REPO = Path(__file__).resolve().parent.parent
 ESC = "\x1b"
 
 app = typer.Typer()
@@ -329,29 +327,30 @@ def test_path_prints_the_database_location(db: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, f"{db}\n")
 
 
-# ------------------------------------------------------------- real processes
+# ------------------------------------------------ r1 itself, output not a terminal
 
 
-def history(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    code = "from r1cli.cli.history import history_app; history_app()"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=REPO,
-        env={**os.environ, "R1CLI_HOME": str(home)},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+@pytest.fixture
+def history(call_r1: RunR1) -> Callable[..., Result]:
+    """`r1 history ARGS…` through r1's own entry point, stdout a file (not a TTY)."""
+
+    def run(home: Path, *args: str) -> Result:
+        return call_r1("history", *args, env={"R1CLI_HOME": str(home)})
+
+    return run
 
 
-def test_real_pipe_export_keeps_the_exact_text(home: Path, db: Path) -> None:
+def test_real_pipe_export_keeps_the_exact_text(
+    history: Callable[..., Result], home: Path, db: Path
+) -> None:
     cid = seed(db, f"{ESC}[31mred")
     exported = history(home, "export", cid)
     assert exported.stdout.startswith(f"# {ESC}[31mred\n")
 
 
-def test_real_pipe_list_show_and_rm(home: Path, db: Path) -> None:
+def test_real_pipe_list_show_and_rm(
+    history: Callable[..., Result], home: Path, db: Path
+) -> None:
     cid = seed(db)
     listed = history(home, "list")
     assert listed.returncode == 0, listed.stderr

@@ -33,8 +33,9 @@ from r1cli.engine.model_cache import (
 from r1cli.engine.runtime import Runtime, TurnOptions
 from r1cli.render.models_view import format_price, show_table
 from r1cli.repl.state import ChatState
-from tests.conftest import CANARY, assert_no_canary, chat_stream, json_reply, sse_reply
-from tests.fakeserver import FakeServer
+from tests.support.canary import CANARY, assert_no_canary
+from tests.support.fakeserver import FakeServer
+from tests.support.replies import chat_stream, json_reply, sse_reply
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -359,7 +360,7 @@ def test_a_server_without_a_models_endpoint_gets_a_base_url_hint(
 def test_a_200_that_is_not_json_is_a_provider_failure(
     r1: Run, server: FakeServer
 ) -> None:
-    from tests.fakeserver import Reply
+    from tests.support.fakeserver import Reply
 
     page = b"<html><title>Captive portal</title></html>"
     server.queue(Reply(headers=[("Content-Type", "text/html")], chunks=[page]))
@@ -445,7 +446,7 @@ def test_table_colour_and_wide_characters_keep_columns_aligned() -> None:
 def test_a_terminal_gets_the_table_and_a_pipe_only_ids(
     r1: Run, server: FakeServer, r1_home: Path
 ) -> None:
-    from tests.pty_session import PtySession, pty_env
+    from tests.support.pty_session import PtySession, pty_env
 
     server.queue(json_reply(200, OPENROUTER_MODELS))
     base = ("-p", "vllm", "--base-url", f"{server.url}/v1")

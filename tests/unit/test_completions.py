@@ -25,7 +25,7 @@ import pytest
 import tools.completions as completion_gen
 from tools.completions import FILENAMES, REGENERATE, SHELLS, generate
 
-COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"
+COMPLETIONS = Path(__file__).resolve().parents[2] / "completions"
 REGENERATE_HINT = f"regenerate with: {REGENERATE}"
 
 

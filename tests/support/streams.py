@@ -1,13 +1,13 @@
 """The catalogue of scripted stream cases from wire-formats.md §9, as data.
 
-Each `Case` pairs a `Reply` for `tests.fakeserver.FakeServer` (status, headers and the
+Each `Case` pairs a `Reply` for `tests.support.fakeserver.FakeServer` (status, headers and the
 body as successive socket writes) with an `Expect`: what a correct client shows and
 how the turn ends. The byte literals are exact copies of the §9 literals; the cases
 whose bytes §9 holds back (T07, T12, T13, T17, T22, T25, T36, T39) are built here from
 its descriptions. T38 (Ollama native NDJSON) is left out: r1 talks to Ollama through
 its OpenAI-compatible endpoint.
 
-    from tests.streams import CASES
+    from tests.support.streams import CASES
     case = CASES["T01"]
     server.queue(case.reply)
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.fakeserver import Reply
+from tests.support.fakeserver import Reply
 
 
 @dataclass(frozen=True)

@@ -17,30 +17,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import (
-    CANARY,
-    ROOT,
-    assert_no_canary,
-    chat_stream,
-    history_rows,
-    home_files_except_keys,
-    json_reply,
-    sse_reply,
-)
-from tests.fakeserver import FakeServer
+from tests.support.canary import CANARY, assert_no_canary, home_files_except_keys
+from tests.support.fakeserver import FakeServer
+from tests.support.history import history_rows
+from tests.support.replies import chat_stream, json_reply, sse_reply
+from tests.support.runner import ROOT
 
 PARTIAL = "Hello partial"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 def stalling_reply(stall: float = 30.0) -> object:

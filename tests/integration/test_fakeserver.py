@@ -22,25 +22,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakeserver import (
+from tests.support.fakeserver import (
     FakeServer,
     Reply,
     generate_stream,
     generated_answer_markdown,
     generated_reasoning,
 )
-from tests.streams import CASES, Case, single_bytes, split_every
+from tests.support.streams import CASES, Case, single_bytes, split_every
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # One client for the module: building an httpx.Client costs ~70 ms (SSL context).
 # Every reply closes its connection, so nothing leaks from one test to the next.
 CLIENT = httpx.Client(timeout=5)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 def raw_exchange(url: str, request: bytes) -> bytes:
@@ -386,7 +380,7 @@ def test_generated_answer_is_rich_markdown() -> None:
 
 def run_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "tests/fakeserver.py", "--port", "0", *args],
+        [sys.executable, "tests/support/fakeserver.py", "--port", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -38,7 +38,7 @@ from r1cli.history.schema import MIGRATIONS
 from r1cli.history.search import fts_phrase
 from r1cli.history.store import HistoryRefused, HistoryStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -9,22 +9,24 @@ one `error:` line, one `hint:` line, exit 2.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Annotated
 
 import typer
 
-try:  # typer >= 0.24 vendors click as typer._click; older ones use click itself
-    from typer._click.exceptions import UsageError as CommandLineError
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import (  # type: ignore[import-not-found,no-redef]
-        UsageError as CommandLineError,
-    )
-
 from r1cli import __version__
 from r1cli.cli.ask import Invocation, ask, chat
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
+
+# A malformed command line is click's UsageError: typer vendors click as
+# typer._click in recent releases and depends on click itself in older ones.
+try:
+    _click_errors = importlib.import_module("typer._click.exceptions")
+except ImportError:  # pragma: no cover - depends on the installed typer
+    _click_errors = importlib.import_module("click.exceptions")
+CommandLineError: type[Exception] = _click_errors.UsageError
 
 app = typer.Typer(
     name="r1",
@@ -134,14 +136,15 @@ def run(args: list[str]) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _usage_error(exc: CommandLineError) -> int:
+def _usage_error(exc: Exception) -> int:
     """A malformed command line, as one `error:` and one `hint:` line (exit 2)."""
     report = Report()
     # Typer validates choices through pydantic, whose wording leaks into the text.
-    message = exc.format_message().replace("Value error, ", "").rstrip(".")
+    text = str(getattr(exc, "format_message", lambda: str(exc))())
+    message = text.replace("Value error, ", "").rstrip(".")
     report.line(f"error: {report.clean(message[:1].lower() + message[1:])}")
-    ctx = exc.ctx
-    command = ctx.command_path if ctx is not None else "r1"
+    ctx = getattr(exc, "ctx", None)
+    command = str(getattr(ctx, "command_path", "r1") or "r1")
     report.hint(f"{command} --help lists the options")
     return 2
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from r1cli.config.paths import write_private_file
-from r1cli.config.settings import SCALARS, coerce, load_toml, tomllib
+from r1cli.config.settings import SCALARS, coerce, load_toml
 from r1cli.errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
 
 _TABLE = re.compile(r"^\s*\[")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

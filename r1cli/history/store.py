@@ -424,7 +424,8 @@ class HistoryStore(Database):
                 f"no conversation matches '{cid}'",
                 hint="list them with 'r1 history list'",
             )
-        return row
+        found: sqlite3.Row = row
+        return found
 
     # ------------------------------------------------------------------- search
 

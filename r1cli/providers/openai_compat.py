@@ -10,7 +10,7 @@ configured for it and no structured reasoning field has appeared.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from r1cli.config.providers import ProviderSpec
@@ -239,7 +239,8 @@ class ChatCompletionsParser:
 
 # json.loads pays for a BOM check and two whitespace regex matches per call, a third
 # of its cost on a 300-byte chunk; a payload that starts with "{" needs none of them.
-_scan_json = json.JSONDecoder().scan_once
+# scan_once is the decoder's C entry point; typeshed does not declare it.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _decode(data: str) -> Any:

@@ -40,9 +40,10 @@ class SlashCompleter(Completer):
                     )
             return
         name, _, argument = text[1:].partition(" ")
-        command = slash.find(name.lower())
-        if command is None:
+        found = slash.find(name.lower())
+        if found is None:
             return
+        command = found
         argument = argument.lstrip()
         if command.complete == "path":
             sub = Document(argument, len(argument))

@@ -269,6 +269,8 @@ class ChatState:
     def _load_usage(self, cid: str) -> None:
         self.usage = UsageTotals()
         self.context_tokens = 0
+        if self.store is None:
+            return
         for message in self.store.get_conversation(cid)["messages"]:
             if message["role"] != "assistant":
                 continue

@@ -231,7 +231,9 @@ def _path_kind(param: Any) -> Literal["file", "dir"] | None:
     click_type = getattr(param, "type", None)  # classic click types
     kind = type(click_type).__name__
     if kind == "Path":
-        dir_only = not click_type.file_okay and click_type.dir_okay
+        dir_only = not getattr(click_type, "file_okay", True) and getattr(
+            click_type, "dir_okay", True
+        )
         return "dir" if dir_only else "file"
     return "file" if kind == "File" else None
 

@@ -365,9 +365,9 @@ class HistoryStore(Database):
         """The messages to send to a model to continue this conversation.
 
         Content only, never reasoning; a cut-off answer carries INTERRUPTED_MARKER
-        (`replay_text`);
-        empty answers are left out and consecutive user messages are merged, so
-        roles alternate. The result may end with a user message (its answer failed).
+        (`replay_text`). A prompt whose answer said nothing is left out with it;
+        roles alternate. The result ends with a user message only when the last
+        prompt has no answer row (it was rewound for /retry).
         """
         with self._read() as conn:
             head = self._conversation_row(conn, conversation_id)
@@ -377,13 +377,25 @@ class HistoryStore(Database):
                 (conversation_id,),
             ).fetchall()
         conversation = Conversation(system=head["system"], id=conversation_id)
+        # A prompt is sent again only with the answer it got: one whose turn said
+        # nothing (stopped before any text, or failed) stays in history, marked by its
+        # answer's status, but is not slipped into the next request. A trailing
+        # prompt with no answer row at all is the one /retry is about to answer.
+        pending: list[str] = []
         for row in rows:
             if row["role"] == "system":
                 conversation.system = row["content"] or None
             elif row["role"] == "user":
-                conversation.add_user(row["content"])
+                pending.append(row["content"])
             elif (text := replay_text(row["content"], row["status"])) is not None:
+                for prompt in pending:
+                    conversation.add_user(prompt)
                 conversation.messages.append(Message("assistant", text))
+                pending = []
+            else:
+                pending = []
+        for prompt in pending:
+            conversation.add_user(prompt)
         return conversation
 
     def list_conversations(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -97,6 +97,9 @@ class ChatState:
         self.usage = UsageTotals()
         self.context_tokens = 0
         self.last_turn: Turn | None = None
+        # The latest prompt when its turn said nothing: out of the context, but
+        # what /retry and /edit take back (history keeps it too).
+        self.unanswered: str | None = None
         if self.conversation.id is not None:
             self._load_usage(self.conversation.id)
 
@@ -197,6 +200,7 @@ class ChatState:
         # Merge into an unanswered prompt (its answer failed) even without history,
         # as history's replay does: providers reject two user messages in a row.
         self.conversation.add_user(prompt)
+        self.unanswered = None
         self.attachments.clear()
         return self._run(prompt, renderer)
 
@@ -214,6 +218,10 @@ class ChatState:
             prompt = self.store.rewind(cid, drop_prompt=drop_prompt)
             self.conversation = self.store.load_conversation(cid)
             self.conversation.system = system
+        elif self.unanswered is not None:
+            prompt = self.unanswered
+            if not drop_prompt:
+                self.conversation.messages.append(Message("user", prompt))
         else:
             messages = self.conversation.messages
             while messages and messages[-1].role == "assistant":
@@ -221,6 +229,7 @@ class ChatState:
             prompt = messages[-1].content if messages else None
             if prompt is not None and drop_prompt:
                 messages.pop()
+        self.unanswered = None
         self.context_tokens = 0
         return prompt
 
@@ -238,6 +247,12 @@ class ChatState:
         text = replay_text(turn.content, turn.status)
         if text is not None:
             self.conversation.messages.append(Message("assistant", text))
+        else:
+            # A prompt whose turn said nothing is not sent again as context (history
+            # keeps it, marked); /retry sends it again on purpose.
+            messages = self.conversation.messages
+            if messages and messages[-1].role == "user":
+                self.unanswered = messages.pop().content
         if turn.status != "error" or turn.usage is not None:
             self.usage.add(turn.usage)
         usage = turn.usage
@@ -254,6 +269,7 @@ class ChatState:
         self.usage = UsageTotals()
         self.context_tokens = 0
         self.last_turn = None
+        self.unanswered = None
 
     def load(self, prefix: str) -> str:
         """Switch to a stored conversation by id or unique prefix; returns its id."""
@@ -262,6 +278,7 @@ class ChatState:
         cid: str = self.store.resolve_id(prefix)
         self.conversation = self.store.load_conversation(cid)
         self.runtime.forget_conversation()
+        self.unanswered = None
         self._load_usage(cid)
         self.last_turn = None
         return cid

@@ -580,7 +580,8 @@ def test_retry_after_a_failed_turn_asks_again(
     chat.server.queue(json_reply(500, {"error": {"message": "upstream down"}}))
     with pytest.raises(ProviderFailed):
         chat.session.send("q", Screen())
-    assert chat.held() == [("user", "q")]
+    assert chat.held() == []  # not context for the next message…
+    assert rows(chat.home, "user") == [("q", "complete")]  # …but kept in history
     assert rows(chat.home, "assistant") == [("", "error")]
     chat.act("/retry", answer("finally"))
     assert chat.sent(1) == chat.sent(0) == [("user", "q")]
@@ -919,17 +920,32 @@ def test_a_stream_that_ends_without_a_finish_is_kept_marked(chat: Chat) -> None:
     assert chat.sent()[1] == ("assistant", "half an ans" + INTERRUPTED_MARKER)
 
 
-def test_without_history_a_failed_turn_never_leaves_two_user_messages_in_a_row(
-    open_chat: Callable[..., Chat], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("no_history", [True, False], ids=["memory", "history"])
+def test_a_failed_prompt_is_not_sent_again_with_the_next_one(
+    open_chat: Callable[..., Chat], monkeypatch: pytest.MonkeyPatch, no_history: bool
 ) -> None:
     monkeypatch.setenv("R1CLI_MAX_RETRIES", "0")
-    chat = open_chat(no_history=True)
+    chat = open_chat(no_history=no_history)
+    chat.say("hello", "hi")
     chat.server.queue(json_reply(500, {"error": {"message": "upstream down"}}))
     with pytest.raises(ProviderFailed):
         chat.session.send("first", Screen())
     chat.say("second", "ok")
-    # What history would replay (and what providers accept): roles alternate.
-    assert chat.sent() == [("user", "first\n\nsecond")]
+    assert chat.sent() == [("user", "hello"), ("assistant", "hi"), ("user", "second")]
+
+
+def test_retry_without_history_resends_the_failed_prompt(
+    open_chat: Callable[..., Chat], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("R1CLI_MAX_RETRIES", "0")
+    chat = open_chat(no_history=True)
+    chat.say("hello", "hi")
+    chat.server.queue(json_reply(500, {"error": {"message": "upstream down"}}))
+    with pytest.raises(ProviderFailed):
+        chat.session.send("first", Screen())
+    chat.act("/retry", answer("done"))
+    assert chat.sent() == [("user", "hello"), ("assistant", "hi"), ("user", "first")]
+    assert chat.held()[-2:] == [("user", "first"), ("assistant", "done")]
 
 
 def test_the_plain_renderer_works_as_the_turn_sink(chat: Chat) -> None:

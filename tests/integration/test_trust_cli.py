@@ -140,3 +140,36 @@ def test_a_missing_editor_is_one_clear_line(call_r1: RunR1) -> None:
     assert lines[0].startswith("error: cannot run the editor 'nonexistent-editor-r1'")
     assert lines[1].startswith("hint: set VISUAL or EDITOR")
     assert len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("failure", "attempts"),
+    [
+        (json_reply(401, {"error": {"message": "bad key"}}), 1),
+        (json_reply(429, {"error": {"message": "slow down"}}), 3),  # retried twice
+    ],
+    ids=["401", "429"],
+)
+def test_continue_never_resends_a_prompt_that_got_no_answer(
+    call_r1: RunR1, server: FakeServer, r1_home: Path, failure: object, attempts: int
+) -> None:
+    server.queue(
+        sse_reply([chat_chunk({"content": "hi"}, "stop"), b"data: [DONE]\n\n"])
+    )
+    assert ask(call_r1, server, "hello").returncode == 0
+    server.queue(*[failure] * attempts)  # type: ignore[list-item]
+    assert ask(call_r1, server, "-c", "old question").returncode in (4, 5)
+    server.queue(
+        sse_reply([chat_chunk({"content": "ok"}, "stop"), b"data: [DONE]\n\n"])
+    )
+    assert ask(call_r1, server, "-c", "new question").returncode == 0
+    sent = [(m["role"], m["content"]) for m in server.requests[-1].json()["messages"]]
+    assert sent == [("user", "hello"), ("assistant", "hi"), ("user", "new question")]
+    # History keeps the failed prompt, its answer marked.
+    statuses = [row["status"] for row in history_rows(r1_home)]
+    assert statuses == ["complete", "error", "complete"]
+    assert [r["content"] for r in history_rows(r1_home, "user")] == [
+        "hello",
+        "old question",
+        "new question",
+    ]

@@ -29,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=False,
 )
 
-COMMANDS = ("ask", "chat", "history", "keys", "config", "models")
+COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "batch")
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -354,6 +354,7 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 def _mount_subcommands() -> None:
+    from r1cli.cli.batch import HELP, batch
     from r1cli.cli.config import config_app
     from r1cli.cli.history import history_app
     from r1cli.cli.keys import keys_app
@@ -367,6 +368,7 @@ def _mount_subcommands() -> None:
     app.add_typer(
         config_app, name="config", help="Show and change settings in config.toml."
     )
+    app.command("batch", help=HELP)(batch)
 
 
 _mount_subcommands()

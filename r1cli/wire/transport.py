@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,6 +35,15 @@ RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_ERROR_BODY = 64 * 1024
 
 
+class Throttle(Protocol):
+    """Paces attempts shared by many concurrent requests (`r1 batch`): every attempt
+    waits on it, and it sees every response's status and asked-for wait."""
+
+    def wait(self) -> None: ...
+
+    def observe(self, status: int, retry_after: float | None) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkPolicy:
     connect_timeout: float = 10.0
@@ -45,6 +54,8 @@ class NetworkPolicy:
     max_backoff: float = 8.0
     # A server asking us to wait longer than this is not waited for.
     max_retry_wait: float = 60.0
+    # Shared by concurrent requests so a 429 slows them all (None: no pacing).
+    throttle: Throttle | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +116,8 @@ def open_stream(
             _debug_request(request, debug)
         attempt = 0
         while True:
+            if policy.throttle is not None:
+                policy.throttle.wait()
             try:
                 response = _send(client, request, host)
             except NetworkError as exc:
@@ -115,6 +128,10 @@ def open_stream(
                     raise
                 _announce(notify, f"{exc.message}; retrying in {wait:.1f} s")
             else:
+                if policy.throttle is not None:
+                    policy.throttle.observe(
+                        response.status_code, retry_after_seconds(response.headers)
+                    )
                 if response.status_code == 200:
                     try:
                         yield StreamResponse(response, host)

@@ -1,0 +1,1106 @@
+"""`r1 batch`: many prompts through the one engine loop, concurrently and resumably.
+
+The pieces, each with one job:
+- `read_items` streams the input (one JSON string or object per line) and shards it;
+  nothing is loaded whole.
+- `prepare_output` reads an earlier OUT: the ids answered `ok` are skipped this run;
+  failed, skipped and torn lines are dropped (atomically) so they are redone.
+- `RateLimiter` is the one pacing every worker shares: a 429 or a `Retry-After`
+  pauses them all and halves how many may run at once (it grows back one by one).
+- `run_batch` keeps a bounded window of items in flight on worker threads and writes
+  each result as one whole line, in input order or as they finish.
+- `ItemResolver` is the single adapter from an item to the engine's `TurnRequest`,
+  built on today's `engine.runtime` functions (re-point it at the Runtime class).
+
+No rich and no typer here: the CLI passes in an observer for warnings and progress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from r1cli.core.events import Event
+from r1cli.core.messages import Conversation, Message, Turn
+from r1cli.core.params import Sampling
+from r1cli.core.redact import redact_text
+from r1cli.errors import (
+    ExitCode,
+    Interrupted,
+    ProviderError,
+    ProviderFailed,
+    R1Error,
+    UsageError,
+)
+
+ItemId = str | int
+# A 429 that outlived the transport's own retries sends its item back this many times
+# (each after the shared pause) before it is recorded as failed.
+RATE_LIMIT_ROUNDS = 6
+EXIT_CLASS = {
+    1: "internal",
+    2: "usage",
+    3: "config",
+    4: "rejected",
+    5: "provider",
+    6: "network",
+    7: "spend-cap",
+}
+
+
+class SpendCapReached(R1Error):
+    """`--max-cost` stopped the batch before every item ran."""
+
+    exit_code = ExitCode.SPEND_CAP
+
+
+# -- input ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One prompt from the input, with what it overrides."""
+
+    line: int
+    id: ItemId
+    prompt: str
+    system: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    role: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()  # fields we do not know (ignored, warned about)
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """An input line that is not an item; it becomes an `error` record (exit class 2)."""
+
+    line: int
+    id: ItemId
+    message: str
+
+
+ITEM_FIELDS = ("id", "prompt", "system", "model", "provider", "role", "params", "files")
+
+
+def id_key(value: ItemId) -> str:
+    """Ids compare as their JSON text, so 7 and "7" stay different ids."""
+    return json.dumps(value)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` → (K, N) with 0 ≤ K < N; UsageError otherwise."""
+    k, sep, n = text.partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        shard = (-1, 0)
+    if not sep or not 0 <= shard[0] < shard[1]:
+        raise UsageError(
+            f"--shard expects K/N with 0 <= K < N, got {text!r}",
+            hint="e.g. --shard 0/3, --shard 1/3 and --shard 2/3 on three machines",
+        )
+    return shard
+
+
+def read_items(
+    lines: Iterable[bytes], shard: tuple[int, int] = (0, 1)
+) -> Iterator[Item | BadLine]:
+    """The items of this shard, streamed. Blank lines are not items; the K-th, K+N-th…
+    item (0-based, over the whole input) belongs to shard K/N."""
+    k, n = shard
+    index = -1
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        index += 1
+        if index % n == k:
+            yield parse_line(raw, number)
+
+
+def parse_line(raw: bytes, number: int) -> Item | BadLine:
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        return BadLine(number, number, f"line {number}: not UTF-8 (byte {exc.start})")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        return BadLine(number, number, f"line {number}: not JSON ({exc})")
+    if isinstance(value, str):
+        value = {"prompt": value}
+    if not isinstance(value, dict):
+        return BadLine(number, number, f"line {number}: expected a string or an object")
+    item_id = value.get("id")
+    if item_id is None:
+        item_id = number
+    elif isinstance(item_id, bool) or not isinstance(item_id, (str, int)):
+        return BadLine(number, number, f"line {number}: id must be a string or integer")
+    problem = _field_problem(value)
+    if problem:
+        return BadLine(number, item_id, f"line {number}: {problem}")
+    return Item(
+        line=number,
+        id=item_id,
+        prompt=value["prompt"],
+        system=value.get("system"),
+        model=value.get("model"),
+        provider=value.get("provider"),
+        role=value.get("role"),
+        params=value.get("params") or {},
+        files=tuple(value.get("files") or ()),
+        unknown=tuple(sorted(set(value) - set(ITEM_FIELDS))),
+    )
+
+
+def _field_problem(value: dict[str, Any]) -> str | None:
+    prompt = value.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        return "no prompt (a non-empty string)"
+    for name in ("system", "model", "provider", "role"):
+        if not isinstance(value.get(name), (str, type(None))):
+            return f"{name} must be a string"
+    if not isinstance(value.get("params"), (dict, type(None))):
+        return "params must be an object"
+    files = value.get("files")
+    if files is not None and (
+        not isinstance(files, list) or not all(isinstance(f, str) for f in files)
+    ):
+        return "files must be a list of paths"
+    return None
+
+
+def count_items(lines: Iterable[bytes], shard: tuple[int, int]) -> int:
+    """How many items this shard holds (a cheap pre-pass for the progress ETA)."""
+    k, n = shard
+    total = sum(1 for raw in lines if raw.strip())
+    return total // n + (1 if k < total % n else 0)
+
+
+# -- output --------------------------------------------------------------------------
+
+
+@dataclass
+class OutputState:
+    done: set[str]  # id keys already answered ok
+    dropped: int = 0  # failed/skipped/torn lines removed so they are redone
+
+
+def prepare_output(path: Path) -> OutputState:
+    """Scan an earlier OUT: ids answered ok are done. Anything else (error and skipped
+    records, a torn last line from a kill, garbage) is dropped by an atomic rewrite,
+    so after the rerun OUT holds one line per id."""
+    state = OutputState(done=set())
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return state
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        for raw in handle:
+            key = _ok_key(raw)
+            if key is None or key in state.done:
+                state.dropped += 1
+            else:
+                state.done.add(key)
+    if state.dropped:
+        _rewrite_ok_lines(path)
+    return state
+
+
+def _ok_key(raw: bytes) -> str | None:
+    """The id key of a complete `ok` record line, else None."""
+    if not raw.endswith(b"\n"):
+        return None  # torn: the writer always ends a record with its newline
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or record.get("status") != "ok":
+        return None
+    item_id = record.get("id")
+    if isinstance(item_id, bool) or not isinstance(item_id, (str, int)):
+        return None
+    return id_key(item_id)
+
+
+def _rewrite_ok_lines(path: Path) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    seen: set[str] = set()
+    try:
+        with path.open("rb") as source, temp.open("wb") as target:
+            for raw in source:
+                key = _ok_key(raw)
+                if key is not None and key not in seen:
+                    seen.add(key)
+                    target.write(raw)
+            target.flush()
+            os.fsync(target.fileno())
+        with contextlib.suppress(OSError):
+            os.chmod(temp, path.stat().st_mode & 0o777)
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise UsageError(f"cannot rewrite {path}: {exc.strerror}") from None
+
+
+class RecordWriter:
+    """Writes each record as one whole line, flushed at once.
+
+    SIGINT and SIGTERM are held for the length of the write, so a Ctrl-C never cuts a
+    line in half on a full pipe (a kill -9 cannot tear one write to a file).
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def write(self, record: dict[str, Any]) -> None:
+        # ensure_ascii, as `--json` does: control and bidi characters stay escaped.
+        data = json.dumps(record, ensure_ascii=True).encode("ascii") + b"\n"
+        with _signals_held():
+            view = memoryview(data)
+            while view:
+                written = self._out.write(view)
+                view = view[len(view) if written is None else written :]
+            self._out.flush()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    main = threading.current_thread() is threading.main_thread()
+    if not main or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def open_output(path: Path) -> BinaryIO:
+    """OUT for appending, locked so two runs cannot interleave their lines."""
+    try:
+        handle = path.open("ab", buffering=0)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # no flock on this platform: the caller's care
+        pass
+    except OSError:
+        handle.close()
+        raise UsageError(
+            f"{path} is being written by another r1 batch",
+            hint="wait for it, or give this run another -o file",
+        ) from None
+    return handle  # type: ignore[return-value]
+
+
+# -- records -------------------------------------------------------------------------
+
+
+def usage_dict(turn: Turn) -> dict[str, Any] | None:
+    usage = turn.usage
+    if usage is None:
+        return None
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cached_tokens": usage.cached_tokens,
+    }
+
+
+def record(
+    item_id: ItemId,
+    status: str,
+    turn: Turn | None = None,
+    error: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One output line: the documented keys, always all of them."""
+    return {
+        "id": item_id,
+        "answer": turn.content if turn else None,
+        "reasoning": turn.reasoning if turn else None,
+        "finish_reason": turn.finish_reason if turn else None,
+        "usage": usage_dict(turn) if turn else None,
+        "cost": turn.usage.cost if turn and turn.usage else None,
+        "status": status,
+        "error": error,
+    }
+
+
+def error_info(
+    exit_code: int, message: str, status: int | None = None
+) -> dict[str, Any]:
+    return {
+        "class": EXIT_CLASS.get(exit_code, "internal"),
+        "exit_code": exit_code,
+        "message": message,
+        "status": status,
+    }
+
+
+# -- the shared rate limiter -----------------------------------------------------------
+
+
+class RateLimiter:
+    """How many items may run, and when the next attempt may be sent, for all workers.
+
+    A 429, or any response with `Retry-After`, pauses every worker until the asked
+    time (or a doubling backoff when none is given) and, once per episode, halves
+    the number of items that may run at once; each run of successes as long as that
+    number raises it by one again (AIMD, as TCP does). It is the transport's
+    `Throttle`: `wait` comes before every attempt, retries included.
+    """
+
+    def __init__(
+        self,
+        jobs: int,
+        *,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_pause: float = 300.0,
+        notify: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.jobs = jobs
+        self.limit = jobs
+        self.active = 0
+        self.paused_until = 0.0
+        self.rate_limited = 0  # 429s (and Retry-Afters) seen
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._max_pause = max_pause
+        self._strikes = 0
+        self._credit = 0
+        self._notify = notify
+        self._clock = clock
+        self._cond = threading.Condition()
+
+    def acquire(self) -> None:
+        """Block until this worker may start an item."""
+        with self._cond:
+            while True:
+                now = self._clock()
+                if now < self.paused_until:
+                    self._cond.wait(self.paused_until - now)
+                elif self.active < self.limit:
+                    self.active += 1
+                    return
+                else:
+                    self._cond.wait(1.0)
+
+    def release(self) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def wait(self) -> None:
+        """Block while every worker is paused (before each HTTP attempt)."""
+        with self._cond:
+            while (left := self.paused_until - self._clock()) > 0:
+                self._cond.wait(left)
+
+    def observe(self, status: int, retry_after: float | None) -> None:
+        with self._cond:
+            if status < 400:
+                self._strikes = 0
+                self._credit += 1
+                if self.limit < self.jobs and self._credit >= self.limit:
+                    self.limit += 1
+                    self._credit = 0
+                    self._cond.notify_all()
+                return
+            if status != 429 and retry_after is None:
+                return  # one item's failure says nothing about the others
+            self.rate_limited += 1
+            now = self._clock()
+            if retry_after is not None:
+                pause = min(retry_after, self._max_pause)
+            else:
+                pause = min(self._max_backoff, self._backoff * 2**self._strikes)
+            if now >= self.paused_until:  # a new episode, not its echo from others
+                self._strikes += 1
+                self._credit = 0
+                self.limit = max(1, self.limit // 2)
+                if self._notify and pause >= 1.0:
+                    self._notify(
+                        f"rate limited (HTTP {status}); every worker pauses "
+                        f"{pause:.0f} s, at most {self.limit} at once for now"
+                    )
+            self.paused_until = max(self.paused_until, now + pause)
+
+    def pause_left(self) -> float:
+        return max(0.0, self.paused_until - self._clock())
+
+
+# -- per-item resolution (the adapter) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    input: str  # a path, or "-" for stdin
+    output: Path | None = None
+    jobs: int = 4
+    unordered: bool = False
+    shard: tuple[int, int] = (0, 1)
+    max_cost: float | None = None
+    history: bool = False
+    model: str | None = None
+    provider: str | None = None
+    base_url: str | None = None
+    system: str | None = None
+    timeout: float | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ItemResolver:
+    """The one adapter from an item to the engine's request: settings, provider,
+    model and key (cached per provider and model), params, system prompt, files.
+
+    Built on today's `engine.runtime` functions; when the Runtime class lands, this
+    is the only place that changes. Thread-safe: workers call `request_for`.
+    """
+
+    def __init__(
+        self,
+        options: BatchOptions,
+        paths: Any,
+        throttle: RateLimiter,
+        secrets: list[str],
+    ) -> None:
+        self._options = options
+        self._paths = paths
+        self._throttle = throttle
+        self._secrets = secrets
+        self._targets: dict[tuple[str | None, str | None], Any] = {}
+        self._lock = threading.Lock()
+
+    def target(self, provider: str | None, model: str | None) -> Any:
+        """(settings, spec, model, key) for a provider/model pair; R1Error if unusable."""
+        from r1cli.config.keys import require_key
+        from r1cli.engine.runtime import AskOptions, resolve
+
+        key = (provider or self._options.provider, model or self._options.model)
+        with self._lock:
+            if key not in self._targets:
+                opts = AskOptions(
+                    provider=key[0],
+                    model=key[1],
+                    base_url=self._options.base_url,
+                    timeout=self._options.timeout,
+                    no_history=not self._options.history,
+                )
+                settings, spec, name = resolve(opts, self._paths)
+                found = require_key(spec, self._paths.keys_file)
+                if found:
+                    self._secrets.append(found.value)
+                self._targets[key] = (settings, spec, name, found)
+            return self._targets[key]
+
+    def request_for(self, item: Item) -> tuple[Any, str]:
+        """The TurnRequest for `item`, and the prompt as sent."""
+        from r1cli.engine.prompt import build_prompt
+        from r1cli.engine.runtime import merged_sampling, turn_request
+
+        settings, spec, model, found = self.target(item.provider, item.model)
+        prompt = build_prompt((item.prompt,), None, [Path(f) for f in item.files])
+        system = item.system
+        if system is None:
+            system = self._options.system or settings.system
+        conversation = Conversation(system=system)
+        conversation.messages.append(Message("user", prompt))
+        defaults = {**settings.params, **self._options.params, **item.params}
+        try:
+            sampling = merged_sampling(Sampling(), defaults)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"params: {exc}") from None
+        request = turn_request(
+            spec,
+            model,
+            conversation,
+            sampling,
+            found.value if found else None,
+            settings,
+        )
+        policy = replace(request.policy, throttle=self._throttle)
+        return replace(request, policy=policy), prompt
+
+
+# -- one item --------------------------------------------------------------------------
+
+
+class CollectSink:
+    """Holds the turn so a failed item still yields its partial answer; stops the
+    stream at the next event once the batch is cancelled."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.turn: Turn | None = None
+        self._cancel = cancel
+
+    def begin(self, turn: Turn) -> None:
+        self.turn = turn
+
+    def on_event(self, event: Event, turn: Turn) -> None:
+        if self._cancel.is_set():
+            raise Interrupted("batch cancelled")
+
+    def end(self, turn: Turn) -> None:
+        pass
+
+
+@dataclass
+class ItemResult:
+    record: dict[str, Any]
+    exit_code: int = 0  # 0 for ok
+    turn: Turn | None = None
+
+
+class Observer(Protocol):
+    """What the CLI supplies: where warnings and progress go (main thread for
+    progress; warnings may come from any worker)."""
+
+    def warn(self, message: str) -> None: ...
+
+    def progress(self, stats: BatchStats) -> None: ...
+
+
+def run_item(
+    item: Item,
+    resolver: ItemResolver,
+    limiter: RateLimiter,
+    cancel: threading.Event,
+    secrets: list[str],
+    history: Any = None,
+) -> ItemResult | None:
+    """Run one item to a record; None when the batch was cancelled under it."""
+    from r1cli.engine.turn import run_turn
+
+    try:
+        request, prompt = resolver.request_for(item)
+    except R1Error as exc:
+        code = int(exc.exit_code)
+        return ItemResult(
+            record(item.id, "error", None, error_info(code, exc.message)), code
+        )
+    for round_ in range(RATE_LIMIT_ROUNDS):
+        sink = CollectSink(cancel)
+        limiter.acquire()
+        try:
+            if cancel.is_set():
+                return None
+            turn = run_turn(request, [sink])
+        except Interrupted:
+            return None
+        except ProviderFailed as exc:
+            again = exc.status == 429 and exc.retryable
+            if again and round_ + 1 < RATE_LIMIT_ROUNDS and not _said_anything(sink):
+                continue  # the limiter has paused everyone; try once it lets us
+            result = _failure(item, exc, sink.turn, secrets)
+        except R1Error as exc:
+            result = _failure(item, exc, sink.turn, secrets)
+        except Exception as exc:  # one item's bug must not stop the other 9,999
+            message = f"internal error ({type(exc).__name__}: {exc})"
+            result = ItemResult(
+                record(item.id, "error", sink.turn, error_info(1, message)),
+                1,
+                sink.turn,
+            )
+        else:
+            result = ItemResult(record(item.id, "ok", turn), 0, turn)
+        finally:
+            limiter.release()
+        if history is not None and result.turn is not None:
+            history.save(request, prompt, result.turn)
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _said_anything(sink: CollectSink) -> bool:
+    return sink.turn is not None and bool(sink.turn.content or sink.turn.reasoning)
+
+
+def _failure(
+    item: Item, exc: R1Error, turn: Turn | None, secrets: list[str]
+) -> ItemResult:
+    code = int(exc.exit_code)
+    status = exc.status if isinstance(exc, ProviderError) else None
+    message = redact_text(exc.message, secrets)
+    info = error_info(code, message, status)
+    return ItemResult(record(item.id, "error", turn, info), code, turn)
+
+
+class HistoryWriter:
+    """`--history`: each finished item becomes a conversation (prompt and answer),
+    written once it ends; OUT, not history, is what a resume reads."""
+
+    def __init__(self, store: Any, warn: Callable[[str], None]) -> None:
+        self._store = store
+        self._warn = warn
+        self.warning: str | None = None
+
+    def save(self, request: Any, prompt: str, turn: Turn) -> None:
+        from r1cli.engine.runtime import start_recording
+
+        if self.warning is not None:
+            return
+        recorder = start_recording(
+            self._store,
+            Conversation(system=request.conversation.system),
+            prompt,
+            request.spec,
+            request.model,
+            self,  # start_recording wants `warn` and `conversation_id`
+        )
+        if recorder is not None:
+            recorder.begin(turn)
+            recorder.end(turn)
+            self.warning = getattr(recorder, "warning", None)
+            if self.warning:
+                self._warn(self.warning)
+
+    # The attributes start_recording sets on its outcome.
+    conversation_id: str | None = None
+
+    def warn(self, message: str) -> None:
+        if self.warning is None:
+            self.warning = message
+            self._warn(message)
+
+
+# -- the scheduler -----------------------------------------------------------------------
+
+
+@dataclass
+class BatchStats:
+    """Running totals, read by the progress view (on the main thread)."""
+
+    total: int | None = None  # items in this shard, when the input is a file
+    ok: int = 0
+    failed: int = 0
+    bad: int = 0  # input lines that are not items
+    skipped: int = 0  # already ok in OUT
+    not_run: int = 0  # stopped by --max-cost
+    in_flight: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    costed: int = 0  # items whose cost the provider reported
+    rate_limited: int = 0
+    paused: float = 0.0  # seconds the workers are still paused
+    started: float = field(default_factory=time.monotonic)
+    failures: dict[int, int] = field(default_factory=dict)  # exit code → items
+
+    @property
+    def done(self) -> int:
+        """Items finished this run, whatever their outcome."""
+        return self.ok + self.failed + self.bad + self.not_run
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def remaining(self) -> int | None:
+        if self.total is None:
+            return None
+        return max(0, self.total - self.done - self.skipped)
+
+    def count(self, result: ItemResult) -> None:
+        turn = result.turn
+        if turn is not None and turn.usage is not None:
+            self.prompt_tokens += turn.usage.prompt_tokens or 0
+            self.completion_tokens += turn.usage.completion_tokens or 0
+            if turn.usage.cost is not None:
+                self.cost += turn.usage.cost
+                self.costed += 1
+        if result.exit_code:
+            self.failed += 1
+            self.failures[result.exit_code] = self.failures.get(result.exit_code, 0) + 1
+        else:
+            self.ok += 1
+
+
+@dataclass
+class BatchSummary:
+    stats: BatchStats
+    stopped_by_cost: bool = False
+    max_cost: float | None = None
+    output: Path | None = None
+
+    def problem(self) -> R1Error | None:
+        """The error the whole batch ends with (its exit code), or None for exit 0.
+
+        Order: a spend cap that stopped it (7: rerun with a higher cap), then bad input
+        lines (2: fix the input), then failed items (5: a rerun retries them).
+        """
+        s = self.stats
+        where = f" (see the error field in {self.output})" if self.output else ""
+        rerun = "run the same command again to retry only what is not ok"
+        if self.stopped_by_cost:
+            return SpendCapReached(
+                f"--max-cost ${self.max_cost:g} reached after ${s.cost:.4f}: "
+                f"{s.not_run} items not run",
+                hint="run the same command with a higher --max-cost to finish the rest",
+            )
+        if s.bad:
+            return UsageError(
+                f"{s.bad} input line{'s' if s.bad != 1 else ''} "
+                f"{'are' if s.bad != 1 else 'is'} not a valid item{where}",
+                hint='each line is a JSON string or an object with "prompt"',
+            )
+        if s.failed:
+            kinds = ", ".join(
+                f"{n} {EXIT_CLASS.get(code, 'internal')}"
+                for code, n in sorted(s.failures.items())
+            )
+            return ProviderFailed(
+                f"{s.failed} of {s.ok + s.failed} items failed ({kinds}){where}",
+                hint=rerun if self.output else None,
+            )
+        return None
+
+
+class BatchInterrupted(BaseException):
+    """Ctrl-C, SIGTERM or a closed stdout stopped the batch; what finished is written.
+    Carries the stats and the original exception."""
+
+    def __init__(self, stats: BatchStats, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.stats = stats
+        self.cause = cause
+
+
+def run_batch(
+    options: BatchOptions,
+    items: Iterable[Item | BadLine],
+    out: BinaryIO,
+    observer: Observer,
+    *,
+    total: int | None = None,
+    done: set[str] | None = None,
+    paths: Any = None,
+    backoff: float | None = None,
+    secrets: list[str] | None = None,
+) -> BatchSummary:
+    """Run every item; write one record per item (not the ones already done) to `out`.
+
+    `secrets` collects the keys in use, so the caller can redact them too.
+    """
+    from r1cli.config.paths import resolve_paths
+
+    paths = paths or resolve_paths()
+    secrets = [] if secrets is None else secrets
+    stats = BatchStats(total=total)
+    resolver_limiter = RateLimiter(
+        options.jobs,
+        backoff=backoff if backoff is not None else _retry_backoff(paths),
+        notify=observer.warn,
+    )
+    resolver = ItemResolver(options, paths, resolver_limiter, secrets)
+    # Configuration every item shares (a broken config file, no key for the default
+    # provider) stops the batch before any request: exit 3, not N error lines.
+    resolver.target(None, None)
+    store = _open_history(options, paths, observer) if options.history else None
+    scheduler = _Scheduler(
+        options,
+        resolver,
+        resolver_limiter,
+        RecordWriter(out),
+        observer,
+        stats,
+        done or set(),
+        secrets,
+        HistoryWriter(store, observer.warn) if store is not None else None,
+    )
+    try:
+        scheduler.run(iter(items))
+    finally:
+        if store is not None:
+            store.close()
+    return BatchSummary(
+        stats, scheduler.stopped_by_cost, options.max_cost, options.output
+    )
+
+
+def _retry_backoff(paths: Any) -> float:
+    from r1cli.config.settings import load_settings
+
+    return load_settings(paths.config_file).retry_backoff
+
+
+def _open_history(options: BatchOptions, paths: Any, observer: Observer) -> Any:
+    from r1cli.errors import HistoryError
+    from r1cli.history.store import HistoryRefused, HistoryStore
+
+    try:
+        return HistoryStore.open(paths.history_db)
+    except HistoryRefused:
+        raise
+    except HistoryError as exc:
+        observer.warn(
+            f"history is not available ({exc.message}); nothing will be saved"
+        )
+        return None
+
+
+class _Scheduler:
+    """The main thread's loop: read ahead within the window, hand items to workers,
+    write finished records (in order, or as they come), keep the stats."""
+
+    def __init__(
+        self,
+        options: BatchOptions,
+        resolver: ItemResolver,
+        limiter: RateLimiter,
+        writer: RecordWriter,
+        observer: Observer,
+        stats: BatchStats,
+        done: set[str],
+        secrets: list[str],
+        history: HistoryWriter | None,
+    ) -> None:
+        self.options = options
+        self.resolver = resolver
+        self.limiter = limiter
+        self.writer = writer
+        self.observer = observer
+        self.stats = stats
+        self.done = done
+        self.secrets = secrets
+        self.history = history
+        self.stopped_by_cost = False
+        self.cancel = threading.Event()
+        self.work: queue.Queue[tuple[int, Item] | None] = queue.Queue()
+        self.results: queue.Queue[tuple[int, ItemResult | None]] = queue.Queue()
+        # In order, a slow item holds back the lines after it: the window bounds how
+        # many finished records may wait for it (and so the memory they take).
+        self.window = options.jobs * (1 if options.unordered else 4) + options.jobs
+        self.issued = 0  # records given a sequence number
+        self.written = 0  # records written
+        self.ready: dict[int, dict[str, Any]] = {}  # finished, waiting for their turn
+        self.seen: dict[str, int] = {}  # id key → line, for duplicate ids
+        self.warned: set[str] = set()
+        self.last_tick = 0.0
+
+    def run(self, items: Iterator[Item | BadLine]) -> None:
+        workers = [
+            threading.Thread(target=self._worker, name=f"batch-{n}", daemon=True)
+            for n in range(self.options.jobs)
+        ]
+        for worker in workers:
+            worker.start()
+        exhausted = False
+        try:
+            while True:
+                if not exhausted:
+                    exhausted = self._fill(items)
+                self._write_ready()
+                if exhausted and self.stats.in_flight == 0 and not self.ready:
+                    break
+                self._collect(timeout=0.2)
+        except BaseException as exc:
+            self.cancel.set()
+            self._drain_finished()
+            raise BatchInterrupted(self.stats, exc) from exc
+        finally:
+            self.cancel.set()
+            for _ in workers:
+                self.work.put(None)
+            self._tick(force=True)
+
+    # -- reading ahead
+
+    def _fill(self, items: Iterator[Item | BadLine]) -> bool:
+        """Issue items while the window has room; True once the input is used up."""
+        while self.issued - self.written < self.window:
+            if not self.stopped_by_cost and not self._cost_allows():
+                return False
+            entry = next(items, None)
+            if entry is None:
+                return True
+            key = id_key(entry.id)
+            if isinstance(entry, Item) and key in self.done:
+                self.stats.skipped += 1
+                continue
+            if key in self.seen:
+                entry = BadLine(
+                    entry.line,
+                    entry.id,
+                    f"line {entry.line}: duplicate id {entry.id!r} "
+                    f"(first on line {self.seen[key]})",
+                )
+            else:
+                self.seen[key] = entry.line
+            self._issue(entry)
+        return False
+
+    def _issue(self, entry: Item | BadLine) -> None:
+        seq = self.issued
+        self.issued += 1
+        if isinstance(entry, BadLine):
+            self.stats.bad += 1
+            self.observer.warn(entry.message)
+            self.ready[seq] = record(
+                entry.id, "error", None, error_info(2, entry.message)
+            )
+        elif self.stopped_by_cost:
+            self.stats.not_run += 1
+            message = f"not run: --max-cost ${self.options.max_cost:g} reached"
+            self.ready[seq] = record(entry.id, "skipped", None, error_info(7, message))
+        else:
+            self._note_fields(entry)
+            self.stats.in_flight += 1
+            self.work.put((seq, entry))
+
+    def _cost_allows(self) -> bool:
+        """Whether one more item fits under --max-cost, at the average cost so far.
+
+        Until a cost is known only one item runs at a time; when the next one would
+        pass the cap and none is running, the batch stops taking items (for good).
+        """
+        cap = self.options.max_cost
+        stats = self.stats
+        if cap is None:
+            return True
+        if stats.costed:
+            average = stats.cost / stats.costed
+            fits = stats.cost + (stats.in_flight + 1) * average <= cap
+        else:
+            fits = stats.in_flight == 0 and stats.cost < cap
+        if not fits and (stats.in_flight == 0 or stats.cost >= cap):
+            self.stopped_by_cost = True
+            return True  # the rest of the input is recorded as skipped
+        return fits
+
+    def _note_fields(self, item: Item) -> None:
+        if item.role is not None and "role" not in self.warned:
+            self.warned.add("role")
+            self.observer.warn(
+                "roles are not supported yet; the role field of items is ignored"
+            )
+        for name in item.unknown:
+            if name not in self.warned:
+                self.warned.add(name)
+                self.observer.warn(f"unknown item field {name!r} is ignored")
+
+    # -- the workers
+
+    def _worker(self) -> None:
+        while (job := self.work.get()) is not None:
+            seq, item = job
+            result = None
+            if not self.cancel.is_set():
+                result = run_item(
+                    item,
+                    self.resolver,
+                    self.limiter,
+                    self.cancel,
+                    self.secrets,
+                    self.history,
+                )
+            self.results.put((seq, result))
+
+    # -- collecting and writing
+
+    def _collect(self, timeout: float) -> None:
+        try:
+            seq, result = self.results.get(timeout=timeout)
+        except queue.Empty:
+            self._tick()
+            return
+        self._accept(seq, result)
+        while True:  # whatever else has finished meanwhile
+            try:
+                seq, result = self.results.get_nowait()
+            except queue.Empty:
+                break
+            self._accept(seq, result)
+        self._tick()
+
+    def _accept(self, seq: int, result: ItemResult | None) -> None:
+        self.stats.in_flight -= 1
+        if result is None:
+            return  # cancelled: redone by the next run
+        self.stats.count(result)
+        if result.exit_code == 0 and result.record["cost"] is None:
+            self._warn_once(
+                "no-cost",
+                "the provider reported no cost; the batch's cost counts only "
+                "what was reported"
+                + (" (--max-cost too)" if self.options.max_cost else ""),
+            )
+        self.ready[seq] = result.record
+
+    def _write_ready(self) -> None:
+        if self.options.unordered:
+            for seq in sorted(self.ready):
+                self.writer.write(self.ready.pop(seq))
+                self.written += 1
+            return
+        while self.written in self.ready:
+            self.writer.write(self.ready.pop(self.written))
+            self.written += 1
+
+    def _drain_finished(self) -> None:
+        """On interruption: keep every finished answer, even out of order (they were
+        paid for); the next run redoes only what is missing."""
+        with contextlib.suppress(BaseException):
+            while True:
+                try:
+                    seq, result = self.results.get_nowait()
+                except queue.Empty:
+                    break
+                self._accept(seq, result)
+            for seq in sorted(self.ready):
+                self.writer.write(self.ready.pop(seq))
+                self.written += 1
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self.warned:
+            self.warned.add(key)
+            self.observer.warn(message)
+
+    def _tick(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last_tick >= 0.1:
+            self.last_tick = now
+            self.stats.rate_limited = self.limiter.rate_limited
+            self.stats.paused = self.limiter.pause_left()
+            self.observer.progress(self.stats)
+
+
+# -- input plumbing for the CLI ----------------------------------------------------------
+
+
+def open_input(source: str) -> BinaryIO:
+    """The input, read line by line as bytes: a path, or "-" for stdin."""
+    if source == "-":
+        return sys.stdin.buffer
+    try:
+        return open(source, "rb")  # the caller closes it
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror}") from None

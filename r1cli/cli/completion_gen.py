@@ -41,7 +41,7 @@ HEADER = (
     "do not edit."
 )
 REGENERATE = "python -m r1cli.cli.completion_gen --write"
-COMPLETIONS_DIR = Path(__file__).resolve().parent.parent / "completions"
+COMPLETIONS_DIR = Path(__file__).resolve().parents[2] / "completions"
 
 # Parameters (options or arguments) with this name complete the provider names.
 PROVIDER_PARAMS = frozenset({"provider"})

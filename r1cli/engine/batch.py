@@ -946,15 +946,16 @@ class _Scheduler:
             if isinstance(entry, Item) and key in self.done:
                 self.stats.skipped += 1
                 continue
-            if key in self.seen:
-                entry = BadLine(
-                    entry.line,
-                    entry.id,
-                    f"line {entry.line}: duplicate id {entry.id!r} "
-                    f"(first on line {self.seen[key]})",
-                )
-            else:
-                self.seen[key] = entry.line
+            if isinstance(entry, Item):  # a bad line does not claim its id
+                if key in self.seen:
+                    entry = BadLine(
+                        entry.line,
+                        entry.id,
+                        f"line {entry.line}: duplicate id {entry.id!r} "
+                        f"(first on line {self.seen[key]})",
+                    )
+                else:
+                    self.seen[key] = entry.line
             self._issue(entry)
         return False
 

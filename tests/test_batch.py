@@ -1,0 +1,546 @@
+"""`r1 batch` against the loopback fake provider: concurrency under 429s and 500s,
+kill and resume, shards, ordering, bad input, the spend cap, progress and history.
+
+The server answers each request from its prompt (`echo: PROMPT`), so a test can tell
+which item an answer belongs to even when eight workers interleave. Most tests drive
+the engine in-process (fast); what needs a real process (signals, exit codes, stdout
+discipline, the history file) runs `python -m r1cli batch` for real.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from r1cli.engine.batch import (
+    BatchOptions,
+    BatchSummary,
+    RateLimiter,
+    count_items,
+    parse_shard,
+    prepare_output,
+    read_items,
+    run_batch,
+)
+from r1cli.errors import UsageError
+from r1cli.render.progress import PlainProgress
+from tests.conftest import CANARY, ROOT, RunR1, chat_stream, json_reply, sse_reply
+from tests.fakeserver import FakeServer, RecordedRequest, Reply
+
+COST = 0.01
+
+
+def prompt_of(request: RecordedRequest) -> str:
+    content: str = request.json()["messages"][-1]["content"]
+    return content
+
+
+def echo(prompt: str, cost: float = COST) -> Reply:
+    usage = {"prompt_tokens": 5, "completion_tokens": 7, "cost": cost}
+    return sse_reply(chat_stream(["echo: ", prompt], ["hm"], usage=usage))
+
+
+@dataclass
+class Script:
+    """What the server does, per request: 429 for the first `limited` requests (with
+    `retry-after-ms`), 500 for prompts containing "#fail", a delay for "#slow"."""
+
+    limited: int = 0
+    retry_after_ms: int = 200
+    delay: float = 0.0
+    log: list[tuple[float, str, int]] = field(
+        default_factory=list
+    )  # time, prompt, status
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        prompt = prompt_of(request)
+        now = time.monotonic()
+        if self.limited > 0:
+            self.limited -= 1
+            self.log.append((now, prompt, 429))
+            error = {"error": {"message": "rate limited", "code": 429}}
+            return json_reply(429, error, ("retry-after-ms", str(self.retry_after_ms)))
+        if "#fail" in prompt:
+            self.log.append((now, prompt, 500))
+            return json_reply(500, {"error": {"message": "boom", "code": 500}})
+        self.log.append((now, prompt, 200))
+        reply = echo(prompt)
+        reply.head_delay = 0.6 if "#slow" in prompt else self.delay
+        return reply
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def script(server: FakeServer) -> Script:
+    s = Script()
+    server.responder = s
+    return s
+
+
+class Observer:
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.updates = 0
+        self.lock = threading.Lock()
+
+    def warn(self, message: str) -> None:
+        with self.lock:
+            self.warnings.append(message)
+
+    def progress(self, stats: Any) -> None:
+        self.updates += 1
+
+
+@dataclass
+class Run:
+    records: list[dict[str, Any]]
+    summary: BatchSummary
+    observer: Observer
+
+
+def write_input(path: Path, lines: list[Any]) -> Path:
+    text = "".join(
+        (line if isinstance(line, str) and line.strip() == "" else json.dumps(line))
+        + "\n"
+        for line in lines
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_engine(
+    server: FakeServer, source: Path, out: Path | None = None, **options: Any
+) -> Run:
+    """The engine in-process, as `r1 batch` would run it."""
+    opts = BatchOptions(
+        input=str(source),
+        output=out,
+        provider="openai",
+        base_url=f"{server.url}/v1",
+        model="m",
+        **options,
+    )
+    done = prepare_output(out).done if out else set()
+    buffer = io.BytesIO()
+    observer = Observer()
+    with source.open("rb") as handle:
+        target: Any = out.open("ab") if out else buffer
+        try:
+            result = run_batch(
+                opts,
+                read_items(handle, opts.shard),
+                target,
+                observer,
+                total=None,
+                done=done,
+                backoff=0.01,
+            )
+        finally:
+            if out:
+                target.close()
+    data = out.read_bytes() if out else buffer.getvalue()
+    return Run(parse_lines(data), result, observer)
+
+
+def parse_lines(data: bytes) -> list[dict[str, Any]]:
+    assert data == b"" or data.endswith(b"\n"), "a torn last line"
+    return [json.loads(line) for line in data.splitlines()]
+
+
+# -- the 200-item run under 429s and 500s ------------------------------------------------
+
+
+def test_200_items_j8_survive_a_rate_limited_spell_and_failing_items(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    prompts = [f"q{n}" + (" #fail" if n % 25 == 0 else "") for n in range(1, 201)]
+    source = write_input(tmp_path / "in.jsonl", prompts)
+    script.limited = 30
+    script.retry_after_ms = 250
+    run = run_engine(server, source, jobs=8)
+
+    records = run.records
+    assert [r["id"] for r in records] == list(range(1, 201))  # input order, all there
+    for n, rec in enumerate(records, 1):
+        if n % 25 == 0:
+            assert rec["status"] == "error", rec
+            assert rec["error"]["exit_code"] == 5 and rec["error"]["status"] == 500
+            assert rec["error"]["class"] == "provider"
+        else:
+            assert rec["status"] == "ok", rec
+            assert rec["answer"] == f"echo: q{n}"  # no answer lands on another item
+            assert rec["reasoning"] == "hm" and rec["finish_reason"] == "stop"
+            assert rec["cost"] == COST and rec["usage"]["completion_tokens"] == 7
+    # A failing item is tried as `ask` tries: once and two retries, then recorded.
+    tries = Counter(prompt for _, prompt, status in script.log if status == 500)
+    assert set(tries.values()) == {3} and len(tries) == 8
+    stats = run.summary.stats
+    assert (stats.ok, stats.failed) == (192, 8)
+    assert run.summary.problem() is not None
+    assert run.summary.problem().exit_code == 5  # type: ignore[union-attr]
+
+    # The shared limiter: once a 429 was seen, no worker sent anything for the pause
+    # (requests already on the wire may still arrive in the first few milliseconds).
+    first = next(t for t, _, status in script.log if status == 429)
+    quiet = [t - first for t, _, _ in script.log if first + 0.05 < t < first + 0.2]
+    assert quiet == [], f"requests during the shared pause: {quiet}"
+
+
+def test_limiter_pauses_everyone_halves_concurrency_and_grows_back() -> None:
+    now = [100.0]
+    limiter = RateLimiter(8, backoff=0.5, clock=lambda: now[0])
+    limiter.observe(429, None)
+    assert limiter.pause_left() == pytest.approx(0.5) and limiter.limit == 4
+    limiter.observe(429, None)  # the same episode, seen by another worker
+    assert limiter.limit == 4
+    now[0] += 1.0
+    limiter.observe(429, 3.0)  # a new episode, with Retry-After
+    assert limiter.pause_left() == pytest.approx(3.0) and limiter.limit == 2
+    limiter.observe(500, None)  # an item's own failure changes nothing
+    assert limiter.limit == 2 and limiter.rate_limited == 3
+    for _ in range(2 + 3):
+        limiter.observe(200, None)
+    assert limiter.limit == 4  # +1 after 2 successes, +1 after 3 more
+    now[0] += 5.0
+    assert limiter.pause_left() == 0.0
+    limiter.observe(503, 1.0)  # any Retry-After pauses too
+    assert limiter.pause_left() == pytest.approx(1.0) and limiter.limit == 2
+
+
+# -- kill and resume ----------------------------------------------------------------------
+
+
+def batch_env(r1_home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = str(ROOT)
+    env["OPENROUTER_API_KEY"] = CANARY
+    return env
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_kill_in_the_middle_then_resume_answers_each_item_exactly_once(
+    how: signal.Signals,
+    server: FakeServer,
+    script: Script,
+    tmp_path: Path,
+    r1_home: Path,
+    run_r1: RunR1,
+) -> None:
+    script.delay = 0.05
+    total = 80
+    source = write_input(tmp_path / "in.jsonl", [f"q{n}" for n in range(1, total + 1)])
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-o", str(out), "-j", "4"]
+    base = ["--base-url", f"{server.url}/api/v1"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "r1cli", *args, *base],
+        env=batch_env(r1_home),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (
+        not out.exists() or out.read_bytes().count(b"\n") < 12
+    ):
+        time.sleep(0.02)
+    proc.send_signal(how)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == -how, stderr
+    assert stdout == b""  # with -o, stdout stays clean
+    first = parse_lines(out.read_bytes())  # no torn line
+    assert 12 <= len(first) < total
+    if how == signal.SIGINT:
+        assert b"saved: " in stderr and b"hint: run the same command" in stderr
+    else:
+        # What a kill in the middle of a write would leave (a torn record).
+        with out.open("ab") as handle:
+            handle.write(b'{"id": 80, "answer": "ech')
+    asked_before = len(script.log)
+
+    result = run_r1(*args, *base, env={"OPENROUTER_API_KEY": CANARY})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    final = parse_lines(out.read_bytes())
+    ids = Counter(rec["id"] for rec in final)
+    assert ids == Counter(range(1, total + 1))  # each exactly once
+    assert all(
+        r["status"] == "ok" and r["answer"] == f"echo: q{r['id']}" for r in final
+    )
+    # The rerun asked only for what the first run had not written.
+    done_first = {f"q{rec['id']}" for rec in first}
+    asked_again = {prompt for _, prompt, _ in script.log[asked_before:]}
+    assert asked_again.isdisjoint(done_first)
+    assert len(asked_again) == total - len(first)
+
+
+def test_resume_drops_failed_skipped_and_torn_lines_and_keeps_ok(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.jsonl"
+    lines = [
+        {"id": 1, "status": "ok", "answer": "a"},
+        {"id": 2, "status": "error", "answer": ""},
+        {"id": "x", "status": "ok", "answer": "b"},
+        {"id": 3, "status": "skipped"},
+        {"id": 1, "status": "ok", "answer": "again"},
+    ]
+    out.write_bytes(
+        b"".join(json.dumps(x).encode() + b"\n" for x in lines) + b'{"id": 4, "st'
+    )
+    state = prepare_output(out)
+    assert state.done == {"1", '"x"'}
+    assert state.dropped == 4
+    assert [r["answer"] for r in parse_lines(out.read_bytes())] == ["a", "b"]
+    again = prepare_output(out)  # nothing left to drop: the file is not rewritten
+    assert again.dropped == 0 and again.done == state.done
+
+
+# -- shards, order, bad input ---------------------------------------------------------------
+
+
+def test_shards_together_cover_the_input_exactly_once(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    lines: list[Any] = [f"q{n}" for n in range(1, 31)]
+    lines[4:4] = ["", "   "]  # blank lines are not items
+    source = write_input(tmp_path / "in.jsonl", lines)
+    outputs = [
+        run_engine(server, source, shard=(k, 3), jobs=2).records for k in range(3)
+    ]
+    raw = source.read_bytes().splitlines(keepends=True)
+    assert [count_items(raw, (k, 3)) for k in range(3)] == [10, 10, 10]
+    assert all(len(records) == 10 for records in outputs)
+    answers = Counter(rec["answer"] for records in outputs for rec in records)
+    assert answers == Counter(f"echo: q{n}" for n in range(1, 31))
+    assert Counter(p for _, p, _ in script.log) == Counter(
+        f"q{n}" for n in range(1, 31)
+    )
+
+
+def test_parse_shard_rejects_nonsense() -> None:
+    assert parse_shard("2/3") == (2, 3)
+    for bad in ("3/3", "-1/3", "1", "a/b", "0/0"):
+        with pytest.raises(UsageError):
+            parse_shard(bad)
+
+
+def test_ordered_output_waits_for_a_slow_item_unordered_does_not(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    source = write_input(
+        tmp_path / "in.jsonl", ["q1 #slow"] + [f"q{n}" for n in range(2, 9)]
+    )
+    ordered = run_engine(server, source, jobs=4).records
+    assert [r["id"] for r in ordered] == list(range(1, 9))
+    unordered = run_engine(server, source, jobs=4, unordered=True).records
+    assert sorted(r["id"] for r in unordered) == list(range(1, 9))
+    assert unordered[-1]["id"] == 1  # the slow one finished last
+
+
+def test_bad_lines_become_error_records_and_the_rest_runs(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(
+        b'"first"\n'
+        b"{not json\n"
+        b"42\n"
+        b'{"id": "a", "system": "be brief"}\n'
+        b'{"id": "a", "prompt": "second a"}\n'
+        b'{"id": "a", "prompt": "third a"}\n'
+        b'{"id": true, "prompt": "bool id"}\n'
+        b'"\xff\xfe"\n'
+        b'{"prompt": "last", "params": {"temperature": 0.25}, "tag": "x"}\n'
+    )
+    run = run_engine(server, source)
+    got = [
+        (r["id"], r["status"], (r["error"] or {}).get("exit_code")) for r in run.records
+    ]
+    assert got == [
+        (1, "ok", None),
+        (2, "error", 2),
+        (3, "error", 2),
+        ("a", "error", 2),  # no prompt
+        ("a", "ok", None),  # an error line does not claim the id
+        ("a", "error", 2),  # but an issued one does: duplicate
+        (7, "error", 2),
+        (8, "error", 2),
+        (9, "ok", None),
+    ]
+    assert "duplicate id" in run.records[5]["error"]["message"]
+    assert run.summary.problem().exit_code == 2  # type: ignore[union-attr]
+    assert any("'tag'" in w for w in run.observer.warnings)
+    sent = {prompt_of(r): r.json() for r in server.requests}
+    assert sent["last"]["temperature"] == 0.25 and "temperature" not in sent["first"]
+
+
+def test_files_system_and_role_of_an_item(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("remember me\n")
+    item = {
+        "prompt": "sum up",
+        "system": "be terse",
+        "role": "reviewer",
+        "files": [str(tmp_path / "notes.txt")],
+    }
+    missing = {"prompt": "x", "files": [str(tmp_path / "nope.txt")]}
+    run = run_engine(server, write_input(tmp_path / "in.jsonl", [item, missing]))
+    assert run.records[0]["status"] == "ok"
+    body = server.requests[0].json()
+    assert body["messages"][0] == {"role": "system", "content": "be terse"}
+    assert "remember me" in body["messages"][-1]["content"]
+    assert run.records[1]["error"]["exit_code"] == 2
+    assert any("role" in w for w in run.observer.warnings)
+
+
+# -- the spend cap ------------------------------------------------------------------------
+
+
+def test_max_cost_stops_new_items_before_the_cap_and_skips_the_rest(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    source = write_input(tmp_path / "in.jsonl", [f"q{n}" for n in range(1, 21)])
+    run = run_engine(server, source, jobs=4, max_cost=0.055)
+    stats = run.summary.stats
+    assert stats.cost <= 0.055 + 1e-9
+    assert stats.ok == 5 and len(script.log) == 5
+    statuses = [r["status"] for r in run.records]
+    assert statuses == ["ok"] * 5 + ["skipped"] * 15
+    assert run.records[-1]["error"]["exit_code"] == 7
+    problem = run.summary.problem()
+    assert problem is not None and problem.exit_code == 7
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+def test_plain_progress_prints_a_line_every_few_seconds() -> None:
+    from r1cli.engine.batch import BatchStats
+
+    now = [0.0]
+    stream = io.StringIO()
+    progress = PlainProgress(stream, interval=5.0, clock=lambda: now[0])
+    stats = BatchStats(total=10, ok=3, failed=1, prompt_tokens=100, cost=0.5, costed=3)
+    progress.update(stats)
+    now[0] = 4.9
+    progress.update(stats)
+    assert stream.getvalue() == ""
+    now[0] = 5.0
+    progress.update(stats)
+    now[0] = 6.0
+    progress.update(stats)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("r1 batch: 4/10 done · 1 failed · 100 tokens · $0.5000")
+    assert "items/s" in lines[0] and "ETA" in lines[0]
+    progress.finish(stats)
+    assert (
+        stream.getvalue()
+        .splitlines()[-1]
+        .startswith("r1 batch: 3 ok, 1 failed; 100 tokens; $0.5000; ")
+    )
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def batch(run_r1: RunR1, server: FakeServer, script: Script) -> Callable[..., Any]:
+    def run(*args: str, **kw: Any) -> Any:
+        base = ("--base-url", f"{server.url}/api/v1")
+        env = {"OPENROUTER_API_KEY": CANARY, **kw.pop("env", {})}
+        return run_r1("batch", *args, *base, env=env, **kw)
+
+    return run
+
+
+def test_stdin_to_stdout_and_the_summary_on_stderr(batch: Callable[..., Any]) -> None:
+    result = batch("-", "-j", "2", input=b'"one"\n{"id": "b", "prompt": "two"}\n')
+    assert result.returncode == 0, result.stderr
+    records = parse_lines(result.stdout_bytes)
+    assert [(r["id"], r["answer"]) for r in records] == [
+        (1, "echo: one"),
+        ("b", "echo: two"),
+    ]
+    assert set(records[0]) == {
+        "id", "answer", "reasoning", "finish_reason", "usage", "cost", "status", "error"
+    }  # fmt: skip
+    assert result.stderr.splitlines()[-1].startswith(
+        "r1 batch: 2 ok; 24 tokens; $0.0200"
+    )
+
+
+def test_exit_codes_for_failures_bad_lines_spend_cap_and_config(
+    batch: Callable[..., Any], tmp_path: Path, r1_home: Path, server: FakeServer
+) -> None:
+    source = write_input(tmp_path / "in.jsonl", ["a", "b #fail"])
+    failed = batch(str(source), "-o", str(tmp_path / "o1.jsonl"))
+    assert failed.returncode == 5
+    assert "error: 1 of 2 items failed (1 provider)" in failed.stderr
+    assert "hint: run the same command again" in failed.stderr
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('"a"\n[1]\n')
+    assert batch(str(bad), "-o", str(tmp_path / "o2.jsonl")).returncode == 2
+
+    capped = batch(str(source), "--max-cost", "0.001", "-o", str(tmp_path / "o3.jsonl"))
+    assert capped.returncode == 7
+    assert "--max-cost $0.001 reached" in capped.stderr
+
+    requests_before = len(server.requests)
+    assert batch(str(source), "-j", "0").returncode == 2
+    assert batch(str(source), "--shard", "3/3").returncode == 2
+    config = r1_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("provider = [\n")
+    broken = batch(str(source))
+    assert broken.returncode == 3 and broken.stdout == "", broken.stderr
+    assert len(server.requests) == requests_before  # nothing was sent
+
+
+def test_history_is_off_by_default_and_kept_with_the_flag(
+    batch: Callable[..., Any], tmp_path: Path, r1_home: Path
+) -> None:
+    source = write_input(tmp_path / "in.jsonl", ["a", "b", "c"])
+    assert batch(str(source)).returncode == 0
+    db = r1_home / "data" / "history.sqlite3"
+    assert not db.exists()
+    result = batch(str(source), "--history")
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db)
+    try:
+        answers = conn.execute(
+            "SELECT content, status FROM messages WHERE role = 'assistant' ORDER BY id"
+        ).fetchall()
+        conversations = conn.execute("SELECT count(*) FROM conversations").fetchone()
+    finally:
+        conn.close()
+    assert sorted(answers) == [
+        ("echo: a", "complete"),
+        ("echo: b", "complete"),
+        ("echo: c", "complete"),
+    ]
+    assert conversations == (3,)

@@ -26,16 +26,9 @@ from typing import Any
 
 import pytest
 
-from r1cli.engine.batch import (
-    BatchOptions,
-    BatchSummary,
-    RateLimiter,
-    count_items,
-    parse_shard,
-    prepare_output,
-    read_items,
-    run_batch,
-)
+from r1cli.engine.batch import BatchOptions, BatchStats, BatchSummary, run_batch
+from r1cli.engine.batch_io import count_items, parse_shard, prepare_output, read_items
+from r1cli.engine.ratelimit import RateLimiter
 from r1cli.errors import UsageError
 from r1cli.render.progress import PlainProgress
 from tests.conftest import CANARY, ROOT, RunR1, chat_stream, json_reply, sse_reply
@@ -73,9 +66,9 @@ class Script:
     def __call__(self, request: RecordedRequest) -> Reply:
         prompt = prompt_of(request)
         now = time.monotonic()
-        if self.spell and len(self.log) >= self.limit_after:
-            if self.spell_until is None:
-                self.spell_until = now + self.spell
+        started = self.spell and len(self.log) >= self.limit_after
+        if started and self.spell_until is None:
+            self.spell_until = now + self.spell
         if self.spell_until is not None and now < self.spell_until:
             self.log.append((now, prompt, 429))
             error = {"error": {"message": "rate limited", "code": 429}}
@@ -451,8 +444,6 @@ def test_max_cost_stops_new_items_before_the_cap_and_skips_the_rest(
 
 
 def test_plain_progress_prints_a_line_every_few_seconds() -> None:
-    from r1cli.engine.batch import BatchStats
-
     now = [0.0]
     stream = io.StringIO()
     progress = PlainProgress(stream, interval=5.0, clock=lambda: now[0])

@@ -1,6 +1,6 @@
 """`r1 batch IN.jsonl [-o OUT.jsonl] [-j N]`: the Typer command.
 
-Flags become `BatchOptions`; the engine (`r1cli.engine.batch`) does the work and the
+Flags become `BatchOptions`; the engine (`r1cli.engine.batch`, `batch_io`) does the work and the
 progress view (`r1cli.render.progress`) shows it. Only typer is imported at start-up.
 """
 
@@ -120,7 +120,8 @@ def batch(
 def batch_options(values: dict[str, Any]) -> Any:
     """BatchOptions from the command's values; UsageError for bad flags."""
     from r1cli.cli.app import parse_body_options
-    from r1cli.engine.batch import BatchOptions, parse_shard
+    from r1cli.engine.batch import BatchOptions
+    from r1cli.engine.batch_io import parse_shard
     from r1cli.errors import UsageError
 
     if not 1 <= values["jobs"] <= MAX_JOBS:
@@ -152,6 +153,7 @@ def batch_options(values: dict[str, Any]) -> Any:
 
 def run_batch_command(values: dict[str, Any], outcome: Any) -> None:
     from r1cli.engine import batch as engine
+    from r1cli.engine import batch_io
     from r1cli.errors import UsageError
     from r1cli.render.progress import make_progress
 
@@ -168,15 +170,15 @@ def run_batch_command(values: dict[str, Any], outcome: Any) -> None:
         and _same_file(Path(options.input), out_path)
     ):
         raise UsageError("-o must not be the input file")
-    source = engine.open_input(options.input)
+    source = batch_io.open_input(options.input)
     total = _count(options) if options.input != "-" else None
     done: set[str] = set()
     if out_path is not None:
-        sink = engine.open_output(out_path)
-        state = engine.prepare_output(out_path)
+        sink = batch_io.open_output(out_path)
+        state = batch_io.prepare_output(out_path)
         if state.dropped:
             sink.close()  # the file was replaced: lock and append to the new one
-            sink = engine.open_output(out_path)
+            sink = batch_io.open_output(out_path)
         done = state.done
     else:
         sink = sys.stdout.buffer
@@ -189,7 +191,7 @@ def run_batch_command(values: dict[str, Any], outcome: Any) -> None:
     try:
         summary = engine.run_batch(
             options,
-            engine.read_items(source, options.shard),
+            batch_io.read_items(source, options.shard),
             sink,
             observer,
             total=total,
@@ -229,7 +231,7 @@ class _Observer:
 
 
 def _count(options: Any) -> int | None:
-    from r1cli.engine.batch import count_items
+    from r1cli.engine.batch_io import count_items
 
     try:
         with open(options.input, "rb") as handle:

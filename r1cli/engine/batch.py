@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Message, Turn
@@ -275,7 +275,7 @@ class HistoryWriter:
             prompt,
             request.spec,
             request.model,
-            self,  # start_recording wants `warn` and `conversation_id`
+            cast(Any, self),  # start_recording wants `warn` and `conversation_id`
         )
         if recorder is not None:
             recorder.begin(turn)

@@ -548,3 +548,48 @@ def test_history_is_off_by_default_and_kept_with_the_flag(
         ("echo: c", "complete"),
     ]
     assert conversations == (3,)
+
+
+@pytest.mark.pty
+def test_progress_bar_on_a_terminal_then_one_summary_line(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    from tests.pty_session import PtySession, pty_env
+
+    script.delay = 0.1
+    source = write_input(tmp_path / "in.jsonl", [f"q{n}" for n in range(1, 21)])
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(source), "-o", str(out), "-j", "2", "--provider", "openai"]
+    session = PtySession(
+        [*args, "--base-url", f"{server.url}/v1", "-m", "m"], pty_env(tmp_path / "h")
+    )
+    try:
+        # Mid-run: the bar with the running figures (and no JSON: that goes to OUT).
+        session.wait_for(lambda: "/20 done · " in session.text(), timeout=30)
+        bar = session.text()
+        assert "tokens · $0." in bar and "items/s" in bar and '"id"' not in bar
+        assert session.wait_exit(timeout=30) == 0
+        screen = session.text()
+    finally:
+        session.close()
+    # The bar is gone (transient); the summary stays.
+    assert "done · " not in screen
+    assert (
+        screen.strip()
+        .splitlines()[-1]
+        .startswith("r1 batch: 20 ok; 240 tokens; $0.2000;")
+    )
+    assert len(parse_lines(out.read_bytes())) == 20
+
+
+def test_a_second_run_cannot_write_the_same_output(tmp_path: Path) -> None:
+    from r1cli.engine.batch_io import open_output
+
+    out = tmp_path / "out.jsonl"
+    first = open_output(out)
+    try:
+        with pytest.raises(UsageError, match="another r1 batch"):
+            open_output(out)
+    finally:
+        first.close()
+    open_output(out).close()  # free again once the first closed it

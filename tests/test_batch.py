@@ -593,3 +593,25 @@ def test_a_second_run_cannot_write_the_same_output(tmp_path: Path) -> None:
     finally:
         first.close()
     open_output(out).close()  # free again once the first closed it
+
+
+def test_a_pipe_given_as_a_path_is_read_once(
+    batch: Callable[..., Any], tmp_path: Path
+) -> None:
+    # `r1 batch <(cmd)`: counting the items ahead (for the ETA) would eat them.
+    fifo = tmp_path / "items"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("w") as handle:
+            handle.write('"one"\n"two"\n')
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = batch(str(fifo))
+    writer.join(5)
+    assert result.returncode == 0, result.stderr
+    assert [r["answer"] for r in parse_lines(result.stdout_bytes)] == [
+        "echo: one",
+        "echo: two",
+    ]

@@ -7,6 +7,7 @@ progress view (`r1cli.render.progress`) shows it. Only typer is imported at star
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -234,6 +235,10 @@ def _count(options: Any) -> int | None:
     from r1cli.engine.batch_io import count_items
 
     try:
+        # Only a regular file can be read twice: counting a pipe (`<(cmd)`) would
+        # consume the items themselves.
+        if not stat.S_ISREG(os.stat(options.input).st_mode):
+            return None
         with open(options.input, "rb") as handle:
             return count_items(handle, options.shard)
     except OSError:

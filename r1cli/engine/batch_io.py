@@ -218,10 +218,12 @@ def _rewrite_ok_lines(path: Path) -> None:
         with contextlib.suppress(OSError):
             os.chmod(temp, path.stat().st_mode & 0o777)
         os.replace(temp, path)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C too: leave no temporary file behind
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise UsageError(f"cannot rewrite {path}: {exc.strerror}") from None
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot rewrite {path}: {exc.strerror}") from None
+        raise
 
 
 class RecordWriter:

@@ -615,3 +615,24 @@ def test_a_pipe_given_as_a_path_is_read_once(
         "echo: one",
         "echo: two",
     ]
+
+
+def test_a_bad_key_stops_the_batch_instead_of_failing_every_item(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    server.responder = lambda request: json_reply(
+        401, {"error": {"message": "User not found.", "code": 401}}
+    )
+    source = write_input(tmp_path / "in.jsonl", [f"q{n}" for n in range(1, 41)])
+    run = run_engine(server, source, jobs=2)
+    # Only what was already on the wire went out; nothing after the first 401.
+    assert 1 <= len(server.requests) <= 2
+    statuses = Counter(r["status"] for r in run.records)
+    assert statuses == {
+        "error": len(server.requests),
+        "skipped": 40 - len(server.requests),
+    }
+    assert {r["error"]["exit_code"] for r in run.records} == {4}
+    problem = run.summary.problem()
+    assert problem is not None and problem.exit_code == 4
+    assert "401" in problem.message and "items not run" in problem.message

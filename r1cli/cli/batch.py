@@ -48,7 +48,9 @@ Exit status:
   0    every item ok (or already done)
   2    bad flags, or input lines that are not items (recorded as errors)
   3    configuration: no key, bad config (nothing run)
-  5    some items failed (see each line's error; rerun retries them)
+  4    a bad key or no credit stopped it (the rest recorded as skipped)
+  5    some items failed (see each line's error; rerun retries them), or
+       a daily rate cap stopped it
   7    --max-cost stopped it (the rest are recorded as skipped)
   130  Ctrl-C (143 SIGTERM): finished answers are written; rerun resumes
 """

@@ -33,6 +33,7 @@ from r1cli.engine.batch_io import (
     EXIT_CLASS,
     BadLine,
     Item,
+    ItemId,
     RecordWriter,
     error_info,
     id_key,
@@ -179,6 +180,9 @@ class ItemResult:
     record: dict[str, Any]
     exit_code: int = 0  # 0 for ok
     turn: Turn | None = None
+    # A failure every other item would meet too (bad key, no credit, a daily cap):
+    # the batch stops taking items rather than failing each of them.
+    stops_batch: R1Error | None = None
 
 
 class Observer(Protocol):
@@ -250,9 +254,20 @@ def _failure(
 ) -> ItemResult:
     code = int(exc.exit_code)
     status = exc.status if isinstance(exc, ProviderError) else None
-    message = redact_text(exc.message, secrets)
-    info = error_info(code, message, status)
-    return ItemResult(record(item.id, "error", turn, info), code, turn)
+    exc.message = redact_text(exc.message, secrets)
+    info = error_info(code, exc.message, status)
+    result = ItemResult(record(item.id, "error", turn, info), code, turn)
+    if _account_wide(exc):
+        result.stops_batch = exc
+    return result
+
+
+def _account_wide(exc: R1Error) -> bool:
+    """401/403 (the key), 402 (the balance), and a 429 that is not worth retrying
+    (OpenRouter's daily cap): the next item would fail the same way."""
+    if not isinstance(exc, ProviderError):
+        return False
+    return exc.status in (401, 402, 403) or (exc.status == 429 and not exc.retryable)
 
 
 class HistoryWriter:
@@ -356,12 +371,15 @@ class BatchSummary:
     stopped_by_cost: bool = False
     max_cost: float | None = None
     output: Path | None = None
+    stopped_by: R1Error | None = None  # an account-wide failure that stopped it
 
     def problem(self) -> R1Error | None:
         """The error the whole batch ends with (its exit code), or None for exit 0.
 
-        Order: a spend cap that stopped it (7: rerun with a higher cap), then bad input
-        lines (2: fix the input), then failed items (5: a rerun retries them).
+        Order: a spend cap that stopped it (7: rerun with a higher cap), an
+        account-wide failure that stopped it (its own code: 4 for a bad key or no
+        credit, 5 for a daily cap), bad input lines (2: fix the input), then failed
+        items (5: a rerun retries them).
         """
         s = self.stats
         where = f" (see the error field in {self.output})" if self.output else ""
@@ -372,6 +390,10 @@ class BatchSummary:
                 f"{s.not_run} items not run",
                 hint="run the same command with a higher --max-cost to finish the rest",
             )
+        if self.stopped_by is not None:
+            error = self.stopped_by
+            error.message += f"; the batch stopped: {s.not_run} items not run"
+            return error
         if s.bad:
             return UsageError(
                 f"{s.bad} input line{'s' if s.bad != 1 else ''} "
@@ -448,7 +470,11 @@ def run_batch(
         if store is not None:
             store.close()
     return BatchSummary(
-        stats, scheduler.stopped_by_cost, options.max_cost, options.output
+        stats,
+        scheduler.stopped_by_cost,
+        options.max_cost,
+        options.output,
+        scheduler.stopped_by,
     )
 
 
@@ -499,9 +525,12 @@ class _Scheduler:
         self.secrets = secrets
         self.history = history
         self.stopped_by_cost = False
+        self.stopped_by: R1Error | None = None
         self.cancel = threading.Event()
+        self.halt = threading.Event()  # stopped: queued items are not sent
         self.work: queue.Queue[tuple[int, Item] | None] = queue.Queue()
-        self.results: queue.Queue[tuple[int, ItemResult | None]] = queue.Queue()
+        # (seq, result): None when cancelled, the Item itself when handed back unrun.
+        self.results: queue.Queue[tuple[int, ItemResult | Item | None]] = queue.Queue()
         # In order, a slow item holds back the lines after it: the window bounds how
         # many finished records may wait for it (and so the memory they take).
         self.window = options.jobs * (1 if options.unordered else 4) + options.jobs
@@ -543,7 +572,7 @@ class _Scheduler:
     def _fill(self, items: Iterator[Item | BadLine]) -> bool:
         """Issue items while the window has room; True once the input is used up."""
         while self.issued - self.written < self.window:
-            if not self.stopped_by_cost and not self._cost_allows():
+            if not self._stopped and not self._cost_allows():
                 return False
             entry = next(items, None)
             if entry is None:
@@ -574,14 +603,27 @@ class _Scheduler:
             self.ready[seq] = record(
                 entry.id, "error", None, error_info(2, entry.message)
             )
-        elif self.stopped_by_cost:
-            self.stats.not_run += 1
-            message = f"not run: --max-cost ${self.options.max_cost:g} reached"
-            self.ready[seq] = record(entry.id, "skipped", None, error_info(7, message))
+        elif self._stopped:
+            self.ready[seq] = self._not_run(entry.id)
         else:
             self._note_fields(entry)
             self.stats.in_flight += 1
             self.work.put((seq, entry))
+
+    def _not_run(self, item_id: ItemId) -> dict[str, Any]:
+        """The `skipped` record of an item the batch stopped before running."""
+        self.stats.not_run += 1
+        if self.stopped_by is not None:
+            code = int(self.stopped_by.exit_code)
+            message = f"not run: the batch stopped on {self.stopped_by.message}"
+        else:
+            code = 7
+            message = f"not run: --max-cost ${self.options.max_cost:g} reached"
+        return record(item_id, "skipped", None, error_info(code, message))
+
+    @property
+    def _stopped(self) -> bool:
+        return self.stopped_by_cost or self.stopped_by is not None
 
     def _cost_allows(self) -> bool:
         """Whether one more item fits under --max-cost, at the average cost so far.
@@ -619,8 +661,10 @@ class _Scheduler:
     def _worker(self) -> None:
         while (job := self.work.get()) is not None:
             seq, item = job
-            result = None
-            if not self.cancel.is_set():
+            result: ItemResult | Item | None = None
+            if self.halt.is_set():
+                result = item  # handed back unrun
+            elif not self.cancel.is_set():
                 result = run_item(
                     item,
                     self.resolver,
@@ -629,6 +673,8 @@ class _Scheduler:
                     self.secrets,
                     self.history,
                 )
+                if result is not None and result.stops_batch is not None:
+                    self.halt.set()  # at once: this worker's next item is queued
             self.results.put((seq, result))
 
     # -- collecting and writing
@@ -648,11 +694,16 @@ class _Scheduler:
             self._accept(seq, result)
         self._tick()
 
-    def _accept(self, seq: int, result: ItemResult | None) -> None:
+    def _accept(self, seq: int, result: ItemResult | Item | None) -> None:
         self.stats.in_flight -= 1
         if result is None:
             return  # cancelled: redone by the next run
+        if isinstance(result, Item):
+            self.ready[seq] = self._not_run(result.id)
+            return
         self.stats.count(result)
+        if result.stops_batch is not None and not self._stopped:
+            self.stopped_by = result.stops_batch
         if result.exit_code == 0 and result.record["cost"] is None:
             self._warn_once(
                 "no-cost",

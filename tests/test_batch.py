@@ -378,7 +378,7 @@ def test_bad_lines_become_error_records_and_the_rest_runs(
         b'{"id": "a", "prompt": "third a"}\n'
         b'{"id": true, "prompt": "bool id"}\n'
         b'"\xff\xfe"\n'
-        b'{"prompt": "last", "params": {"temperature": 0.25}, "tag": "x"}\n'
+        b'{"prompt": "last", "params": {"temperature": 0.25, "stop": "END"}, "tag": "x"}\n'
     )
     run = run_engine(server, source)
     got = [
@@ -400,6 +400,7 @@ def test_bad_lines_become_error_records_and_the_rest_runs(
     assert any("'tag'" in w for w in run.observer.warnings)
     sent = {prompt_of(r): r.json() for r in server.requests}
     assert sent["last"]["temperature"] == 0.25 and "temperature" not in sent["first"]
+    assert sent["last"]["stop"] == ["END"]
 
 
 def test_files_system_and_role_of_an_item(

@@ -137,6 +137,8 @@ class ItemResolver:
         conversation = Conversation(system=system)
         conversation.messages.append(Message("user", prompt))
         defaults = {**settings.params, **self._options.params, **item.params}
+        if isinstance(defaults.get("stop"), str):  # "stop": "END" is one sequence
+            defaults["stop"] = [defaults["stop"]]
         try:
             sampling = merged_sampling(Sampling(), defaults)
         except (TypeError, ValueError) as exc:
@@ -320,7 +322,7 @@ class BatchStats:
     failed: int = 0
     bad: int = 0  # input lines that are not items
     skipped: int = 0  # already ok in OUT
-    not_run: int = 0  # stopped by --max-cost
+    not_run: int = 0  # not sent: --max-cost or an account-wide failure stopped it
     in_flight: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -443,12 +445,12 @@ def run_batch(
     paths = paths or resolve_paths()
     secrets = [] if secrets is None else secrets
     stats = BatchStats(total=total)
-    resolver_limiter = RateLimiter(
+    limiter = RateLimiter(
         options.jobs,
         backoff=backoff if backoff is not None else _retry_backoff(paths),
         notify=observer.warn,
     )
-    resolver = ItemResolver(options, paths, resolver_limiter, secrets)
+    resolver = ItemResolver(options, paths, limiter, secrets)
     # Configuration every item shares (a broken config file, no key for the default
     # provider) stops the batch before any request: exit 3, not N error lines.
     resolver.target(None, None)
@@ -456,7 +458,7 @@ def run_batch(
     scheduler = _Scheduler(
         options,
         resolver,
-        resolver_limiter,
+        limiter,
         RecordWriter(out),
         observer,
         stats,

@@ -637,3 +637,32 @@ def test_a_bad_key_stops_the_batch_instead_of_failing_every_item(
     problem = run.summary.problem()
     assert problem is not None and problem.exit_code == 4
     assert "401" in problem.message and "items not run" in problem.message
+
+
+def test_a_bug_in_one_item_is_its_error_line_not_a_hung_batch(
+    server: FakeServer,
+    script: Script,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from r1cli.engine.batch import HistoryWriter
+
+    def broken_save(self: Any, request: Any, prompt: str, turn: Any) -> None:
+        if prompt == "q2":
+            raise RuntimeError("history bug")
+
+    monkeypatch.setattr(HistoryWriter, "save", broken_save)
+    source = write_input(tmp_path / "in.jsonl", ["q1", "q2", "q3"])
+    runs: list[Run] = []
+    # In a thread with a deadline: a dead worker would leave the batch waiting forever.
+    worker = threading.Thread(
+        target=lambda: runs.append(run_engine(server, source, history=True)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(20)
+    assert runs, "the batch hung"
+    run = runs[0]
+    assert [r["status"] for r in run.records] == ["ok", "error", "ok"]
+    assert run.records[1]["error"]["exit_code"] == 1
+    assert "history bug" in run.records[1]["error"]["message"]

@@ -667,17 +667,25 @@ class _Scheduler:
             if self.halt.is_set():
                 result = item  # handed back unrun
             elif not self.cancel.is_set():
-                result = run_item(
-                    item,
-                    self.resolver,
-                    self.limiter,
-                    self.cancel,
-                    self.secrets,
-                    self.history,
-                )
+                result = self._run_guarded(item)
                 if result is not None and result.stops_batch is not None:
                     self.halt.set()  # at once: this worker's next item is queued
             self.results.put((seq, result))
+
+    def _run_guarded(self, item: Item) -> ItemResult | None:
+        """run_item, and never a dead worker: the main loop waits for every item."""
+        try:
+            return run_item(
+                item,
+                self.resolver,
+                self.limiter,
+                self.cancel,
+                self.secrets,
+                self.history,
+            )
+        except Exception as exc:
+            message = f"internal error ({type(exc).__name__}: {exc})"
+            return ItemResult(record(item.id, "error", None, error_info(1, message)), 1)
 
     # -- collecting and writing
 

@@ -9,7 +9,7 @@ latency (default 100 ms, a stand-in for the network and the model) with a genera
 = items / (wall time - the same command's wall time on an empty input), so start-up
 is not counted; -j 1 is the baseline the others are divided by.
 
-Memory: peak RSS (wait4) of `r1 batch -j 16` over 10,000 items (200-token answers, no
+Memory: peak RSS (wait4) of `r1 batch -j 16` over 10,000 items (6 KB answers, no
 latency) against 1,000 items; flat memory means a ratio near 1 (the input is streamed, only
 the in-flight window is held).
 
@@ -35,9 +35,29 @@ sys.path.insert(0, str(ROOT))
 from tests.fakeserver import FakeServer, Reply, generate_stream  # noqa: E402
 
 TOKENS = 40
-# The memory runs carry longer answers, so holding every record would show.
-MEMORY_TOKENS = 200
 JOBS = (1, 4, 16)
+# The memory runs' answers: 6 KB each (2 KB reasoning, 4 KB answer) in a few large
+# events, so holding every record (60 MB over 10,000 items) would show in the RSS
+# while parsing stays cheap.
+MEMORY_KB = (2, 4)
+
+
+def big_answer_stream() -> list[bytes]:
+    def event(delta: dict[str, object], **extra: object) -> bytes:
+        choice = {
+            "index": 0,
+            "delta": delta,
+            "finish_reason": extra.pop("finish", None),
+        }
+        payload = {"id": "gen-bench", "choices": [choice], **extra}
+        return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+    reasoning_kb, answer_kb = MEMORY_KB
+    writes = [event({"reasoning": "thinking " * 114}) for _ in range(reasoning_kb)]
+    writes += [event({"content": "answer. " * 128}) for _ in range(answer_kb)]
+    usage = {"prompt_tokens": 10, "completion_tokens": 1500, "cost": 0.003}
+    writes.append(event({"content": ""}, finish="stop", usage=usage))
+    return [*writes, b"data: [DONE]\n\n"]
 
 
 @dataclass
@@ -69,9 +89,11 @@ def _env(home: str) -> dict[str, str]:
     }
 
 
-def run_batch(items: int, jobs: int, latency: float, tokens: int = TOKENS) -> BatchRun:
+def run_batch(
+    items: int, jobs: int, latency: float, chunks: list[bytes] | None = None
+) -> BatchRun:
     """One `r1 batch` process over `items` prompts; output to a file, stderr quiet."""
-    reply = Reply(chunks=generate_stream(tokens), head_delay=latency)
+    reply = Reply(chunks=chunks or generate_stream(TOKENS), head_delay=latency)
     with FakeServer() as server, tempfile.TemporaryDirectory() as home:
         server.fallback = reply
         source = Path(home) / "in.jsonl"
@@ -127,8 +149,8 @@ def measure(quick: bool, log: Callable[[str], None] = print) -> list[Result]:
             f"-j {jobs:<2}: {run.items} items in {run.wall:.2f} s → {rates[jobs]:.1f} items/s"
         )
     big, small = (2_000, 200) if quick else (10_000, 1_000)
-    small_run = run_batch(small, 16, 0.0, MEMORY_TOKENS)
-    big_run = run_batch(big, 16, 0.0, MEMORY_TOKENS)
+    small_run = run_batch(small, 16, 0.0, big_answer_stream())
+    big_run = run_batch(big, 16, 0.0, big_answer_stream())
     log(f"{small:,} items: peak RSS {small_run.rss_mb:.1f} MB, {small_run.wall:.1f} s")
     log(f"{big:,} items: peak RSS {big_run.rss_mb:.1f} MB, {big_run.wall:.1f} s")
     base = rates[1]
@@ -139,7 +161,7 @@ def measure(quick: bool, log: Callable[[str], None] = print) -> list[Result]:
                f"{rates[4] / base:.1f}x ({rates[4]:.1f} items/s)"),
         Result("r1 batch -j 16 ÷ -j 1 items/s", rates[16] / base,
                f"{rates[16] / base:.1f}x ({rates[16]:.1f} items/s)"),
-        Result(f"r1 batch -j 16, no latency: {big:,} items ({MEMORY_TOKENS} tokens)",
+        Result(f"r1 batch -j 16, no latency: {big:,} items (6 KB answers)",
                big / big_run.wall,
                f"{big / big_run.wall:.0f} items/s"),
         Result(f"peak RSS, {big:,} ÷ {small:,} items (flat memory, ≤ 1.3x)",

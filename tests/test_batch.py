@@ -666,3 +666,14 @@ def test_a_bug_in_one_item_is_its_error_line_not_a_hung_batch(
     assert [r["status"] for r in run.records] == ["ok", "error", "ok"]
     assert run.records[1]["error"]["exit_code"] == 1
     assert "history bug" in run.records[1]["error"]["message"]
+
+
+def test_bad_line_warnings_stop_after_ten(
+    server: FakeServer, script: Script, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"{oops\n" * 30 + b'"fine"\n')
+    run = run_engine(server, source)
+    assert run.summary.stats.bad == 30 and run.summary.stats.ok == 1
+    assert len(run.observer.warnings) == 11
+    assert run.observer.warnings[-1].startswith("more bad lines")

@@ -52,6 +52,8 @@ from r1cli.errors import (
 # A 429 that outlived the transport's own retries sends its item back this many times
 # (each after the shared pause) before it is recorded as failed.
 RATE_LIMIT_ROUNDS = 6
+# Each bad input line gets a warning on stderr, up to this many (then one summary).
+MAX_BAD_LINE_WARNINGS = 10
 
 
 class SpendCapReached(R1Error):
@@ -601,7 +603,10 @@ class _Scheduler:
         self.issued += 1
         if isinstance(entry, BadLine):
             self.stats.bad += 1
-            self.observer.warn(entry.message)
+            if self.stats.bad <= MAX_BAD_LINE_WARNINGS:
+                self.observer.warn(entry.message)
+            elif self.stats.bad == MAX_BAD_LINE_WARNINGS + 1:
+                self.observer.warn("more bad lines: see the error lines in the output")
             self.ready[seq] = record(
                 entry.id, "error", None, error_info(2, entry.message)
             )

@@ -677,3 +677,25 @@ def test_bad_line_warnings_stop_after_ten(
     assert run.summary.stats.bad == 30 and run.summary.stats.ok == 1
     assert len(run.observer.warnings) == 11
     assert run.observer.warnings[-1].startswith("more bad lines")
+
+
+def test_limiter_lets_only_its_limit_run_and_holds_everyone_while_paused() -> None:
+    limiter = RateLimiter(4, backoff=0.3)
+    limiter.observe(429, None)  # limit 4 → 2, paused 0.3 s
+    started: list[float] = []
+    t0 = time.monotonic()
+
+    def item() -> None:
+        limiter.acquire()
+        started.append(time.monotonic() - t0)
+
+    threads = [threading.Thread(target=item, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.6)
+    assert len(started) == 2  # the third waits for a free slot
+    assert min(started) >= 0.25  # nobody started during the pause
+    limiter.release()
+    for thread in threads:
+        thread.join(2)
+    assert len(started) == 3

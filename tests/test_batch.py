@@ -10,6 +10,7 @@ discipline, the history file) runs `python -m r1cli batch` for real.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import signal
@@ -699,3 +700,25 @@ def test_limiter_lets_only_its_limit_run_and_holds_everyone_while_paused() -> No
     for thread in threads:
         thread.join(2)
     assert len(started) == 3
+
+
+def test_max_cost_with_a_provider_that_reports_no_cost_warns_and_runs_at_j(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    arrivals: list[float] = []
+
+    def no_cost(request: RecordedRequest) -> Reply:
+        arrivals.append(time.monotonic())
+        reply = sse_reply(chat_stream(["ok"], usage={"prompt_tokens": 1}))
+        reply.head_delay = 0.2
+        return reply
+
+    server.responder = no_cost
+    source = write_input(tmp_path / "in.jsonl", [f"q{n}" for n in range(1, 10)])
+    run = run_engine(server, source, jobs=4, max_cost=1.0)
+    assert [r["status"] for r in run.records] == ["ok"] * 9
+    assert any("cannot limit" in w for w in run.observer.warnings)
+    # One item alone (no cost known yet), then four at a time: requests arrive
+    # together, where one at a time they would be 0.2 s apart.
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert gaps[0] >= 0.15 and sum(gap < 0.1 for gap in gaps) >= 4

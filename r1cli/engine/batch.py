@@ -635,8 +635,9 @@ class _Scheduler:
     def _cost_allows(self) -> bool:
         """Whether one more item fits under --max-cost, at the average cost so far.
 
-        Until a cost is known only one item runs at a time; when the next one would
-        pass the cap and none is running, the batch stops taking items (for good).
+        Until a cost is known only one item runs at a time (and when an answer comes
+        without one, there is nothing to cap); when the next one would pass the cap
+        and none is running, the batch stops taking items (for good).
         """
         cap = self.options.max_cost
         stats = self.stats
@@ -645,6 +646,8 @@ class _Scheduler:
         if stats.costed:
             average = stats.cost / stats.costed
             fits = stats.cost + (stats.in_flight + 1) * average <= cap
+        elif "no-cost" in self.warned:
+            fits = True  # the provider reports no cost: nothing to cap (warned)
         else:
             fits = stats.in_flight == 0 and stats.cost < cap
         if not fits and (stats.in_flight == 0 or stats.cost >= cap):
@@ -724,7 +727,11 @@ class _Scheduler:
                 "no-cost",
                 "the provider reported no cost; the batch's cost counts only "
                 "what was reported"
-                + (" (--max-cost too)" if self.options.max_cost else ""),
+                + (
+                    " (--max-cost cannot limit what is not reported)"
+                    if self.options.max_cost
+                    else ""
+                ),
             )
         self.ready[seq] = result.record
 

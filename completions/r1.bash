@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask chat config count history keys models' ;;
+        '') _r1_words='ask batch chat config count history keys models' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export list path rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -18,6 +18,7 @@ _r1_options() {
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
         'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'batch') _r1_words='--base-url --debug --help --history --jobs --max-cost --max-tokens --model --no-color --output --param --provider --quiet --shard --system --temperature --timeout --unordered -h -j -m -o -p -q -s' ;;
         'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
@@ -69,6 +70,18 @@ _r1_option_value() {
         'ask --timeout') _r1_value='text' ;;
         'ask --top-k') _r1_value='text' ;;
         'ask --top-p') _r1_value='text' ;;
+        'batch --base-url') _r1_value='text' ;;
+        'batch --jobs' | 'batch -j') _r1_value='text' ;;
+        'batch --max-cost') _r1_value='text' ;;
+        'batch --max-tokens') _r1_value='text' ;;
+        'batch --model' | 'batch -m') _r1_value='text' ;;
+        'batch --output' | 'batch -o') _r1_value='text' ;;
+        'batch --param') _r1_value='text' ;;
+        'batch --provider' | 'batch -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
+        'batch --shard') _r1_value='text' ;;
+        'batch --system' | 'batch -s') _r1_value='text' ;;
+        'batch --temperature') _r1_value='text' ;;
+        'batch --timeout') _r1_value='text' ;;
         'chat --base-url') _r1_value='text' ;;
         'chat --cid') _r1_value='text' ;;
         'chat --effort') _r1_value='choice low medium high' ;;
@@ -141,7 +154,7 @@ _r1() {
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | batch | chat | config | count | history | keys | models) ;;
             *) path='ask' ;;
         esac
     fi

@@ -5,7 +5,7 @@
 function __r1_subcommands --description 'Print the subcommands of an r1 command path'
     switch $argv[1]
         case 'r1'
-            printf '%s\n' ask chat config count history keys models
+            printf '%s\n' ask batch chat config count history keys models
         case 'r1 config'
             printf '%s\n' edit get path set show unset
         case 'r1 history'
@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 batch --base-url' 'r1 batch --jobs' 'r1 batch -j' 'r1 batch --max-cost' 'r1 batch --max-tokens' 'r1 batch --model' 'r1 batch -m' 'r1 batch --output' 'r1 batch -o' 'r1 batch --param' 'r1 batch --provider' 'r1 batch -p' 'r1 batch --shard' 'r1 batch --system' 'r1 batch -s' 'r1 batch --temperature' 'r1 batch --timeout' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search'
             return 0
     end
     return 1
@@ -30,7 +30,7 @@ function __r1_state --description 'Print the r1 command path at the cursor and t
     set -l nargs 0
     set -l dashdash 0
     # r1 WORD... means r1 ask WORD... unless WORD is a command
-    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask chat config count history keys models
+    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask batch chat config count history keys models
         set path 'r1 ask'
     end
     while set -q tokens[1]
@@ -72,6 +72,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -e
     complete -c $__r1_program -f
     complete -c $__r1_program -n "__r1_using 'r1'" -a ask -d 'Ask one question and stream the answer (the default command).'
+    complete -c $__r1_program -n "__r1_using 'r1'" -a batch -d 'Run many prompts: concurrent, resumable, shardable.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a chat -d 'Chat interactively (what bare `r1` opens on a terminal).'
     complete -c $__r1_program -n "__r1_using 'r1'" -a config -d 'Show and change settings in config.toml.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a count -d 'Count the input tokens of the request `ask` would send, and their cost.'
@@ -112,6 +113,24 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l timeout -x -d 'Idle read timeout in seconds.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-k -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-p -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l base-url -x -d 'Override the provider\'s base URL.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l debug -d 'Show tracebacks.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l history -d 'Save each item to history.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l jobs -s j -x -d 'Items in flight at once.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l max-cost -x -d 'Stop new items before spending this (USD).'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l model -s m -x -d 'Model name.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l no-color -d 'No colour.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l output -s o -x -d 'Append results here (and resume from it).'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l param -x -d 'Any body field for every item: key=value (JSON values parsed).'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l quiet -s q -d 'No progress and no summary.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l shard -x -d 'K/N: take every N-th item from K.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l system -s s -x -d 'System prompt for every item.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l temperature -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l timeout -x -d 'Idle read timeout in seconds.'
+    complete -c $__r1_program -n "__r1_using 'r1 batch'" -l unordered -d 'Write results as they finish.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l base-url -x -d 'Override the provider\'s base URL.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l cid -x -d 'Continue this conversation (unique prefix).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l continue -s c -d 'Continue the latest conversation.'

@@ -47,6 +47,36 @@ _r1_ask() {
         '*:prompt: '
 }
 
+_r1_batch() {
+    _arguments -s -S : "$@" \
+        '(--base-url)--base-url[Override the provider'\''s base URL.]:base-url: ' \
+        '(--debug)--debug[Show tracebacks.]' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--history)--history[Save each item to history.]' \
+        '(--jobs -j)--jobs[Items in flight at once.]:jobs: ' \
+        '(--jobs -j)-j[Items in flight at once.]:jobs: ' \
+        '(--max-cost)--max-cost[Stop new items before spending this (USD).]:max-cost: ' \
+        '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
+        '(--model -m)--model[Model name.]:model: ' \
+        '(--model -m)-m[Model name.]:model: ' \
+        '(--no-color)--no-color[No colour.]' \
+        '(--output -o)--output[Append results here (and resume from it).]:output: ' \
+        '(--output -o)-o[Append results here (and resume from it).]:output: ' \
+        '*--param[Any body field for every item: key=value (JSON values parsed).]:param: ' \
+        '(--provider -p)--provider[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--provider -p)-p[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--quiet -q)--quiet[No progress and no summary.]' \
+        '(--quiet -q)-q[No progress and no summary.]' \
+        '(--shard)--shard[K/N: take every N-th item from K.]:shard: ' \
+        '(--system -s)--system[System prompt for every item.]:system: ' \
+        '(--system -s)-s[System prompt for every item.]:system: ' \
+        '(--temperature)--temperature[<float>]:temperature: ' \
+        '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
+        '(--unordered)--unordered[Write results as they finish.]' \
+        ':source: '
+}
+
 _r1_chat() {
     _arguments -s -S : "$@" \
         '(--base-url)--base-url[Override the provider'\''s base URL.]:base-url: ' \
@@ -347,7 +377,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | batch | chat | config | count | history | keys | models) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -362,6 +392,7 @@ _r1() {
         command)
             local -a commands=(
                 'ask:Ask one question and stream the answer (the default command).'
+                'batch:Run many prompts: concurrent, resumable, shardable.'
                 'chat:Chat interactively (what bare `r1` opens on a terminal).'
                 'config:Show and change settings in config.toml.'
                 'count:Count the input tokens of the request `ask` would send, and their cost.'
@@ -375,6 +406,7 @@ _r1() {
             curcontext=${curcontext%:*:*}:r1-$words[1]:
             case $words[1] in
                 ask) _r1_ask && ret=0 ;;
+                batch) _r1_batch && ret=0 ;;
                 chat) _r1_chat && ret=0 ;;
                 config) _r1_config && ret=0 ;;
                 count) _r1_count && ret=0 ;;

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     REJECTED = 4
     PROVIDER = 5
     NETWORK = 6
+    SPEND_CAP = 7
     SIGINT = 130
     SIGPIPE = 141
     SIGTERM = 143

@@ -39,7 +39,7 @@ app = typer.Typer(
 )
 
 # Words that name a command; anything else first on the line is a prompt for `ask`.
-COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count")
+COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count", "batch")
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -73,6 +73,7 @@ app.command("chat")(chat)
 
 
 def _mount_subcommands() -> None:
+    from r1cli.cli.batch import HELP, batch
     from r1cli.cli.config import config_app
     from r1cli.cli.count import count
     from r1cli.cli.history import history_app
@@ -91,6 +92,7 @@ def _mount_subcommands() -> None:
     app.add_typer(
         config_app, name="config", help="Show and change settings in config.toml."
     )
+    app.command("batch", help=HELP)(batch)
 
 
 _mount_subcommands()

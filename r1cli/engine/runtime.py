@@ -160,8 +160,11 @@ class Runtime:
 
     # -- turns ---------------------------------------------------------------------
 
-    def request(self, conversation: Conversation) -> TurnRequest:
-        """The engine's request for one turn, with the network policy from settings."""
+    def request(
+        self, conversation: Conversation, *, params: Sampling | None = None
+    ) -> TurnRequest:
+        """The engine's request for one turn, with the network policy from settings
+        (`params` replaces the runtime's own, e.g. per batch item)."""
         from r1cli.engine.model_cache import cached_pricing
         from r1cli.engine.turn import TurnRequest
         from r1cli.wire.http import NetworkPolicy
@@ -171,7 +174,7 @@ class Runtime:
             spec=self.spec,
             model=self.model,
             conversation=conversation,
-            sampling=self.params,
+            sampling=self.params if params is None else params,
             key=self.key,
             policy=NetworkPolicy(
                 connect_timeout=settings.connect_timeout,

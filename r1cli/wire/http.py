@@ -9,7 +9,7 @@ Anthropic, DeepSeek and ModelsLab shapes), which is why they live below the prov
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,15 @@ class HttpRequest:
     body: dict[str, Any]
     # Values that must never appear in any output (debug dumps redact them).
     secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+class Throttle(Protocol):
+    """Paces attempts shared by many concurrent requests (`r1 batch`): every attempt
+    waits on it, and it sees every response's status and asked-for wait."""
+
+    def wait(self) -> None: ...
+
+    def observe(self, status: int, retry_after: float | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +43,8 @@ class NetworkPolicy:
     max_backoff: float = 8.0
     # A server asking us to wait longer than this is not waited for.
     max_retry_wait: float = 60.0
+    # Shared by concurrent requests so a 429 slows them all (None: no pacing).
+    throttle: Throttle | None = None
 
 
 def error_message(body: Any) -> str | None:

@@ -95,6 +95,8 @@ def open_stream(
             _debug_request(request, debug)
         attempt = 0
         while True:
+            if policy.throttle is not None:
+                policy.throttle.wait()
             try:
                 response = _send(client, request, host)
             except NetworkError as exc:
@@ -105,15 +107,20 @@ def open_stream(
                     raise
                 _announce(notify, f"{exc.message}; retrying in {wait:.1f} s")
             else:
+                if policy.throttle is not None:
+                    policy.throttle.observe(
+                        response.status_code, retry_after_seconds(response.headers)
+                    )
                 if response.status_code == 200:
                     try:
                         yield StreamResponse(response, host)
                     finally:
                         response.close()
                     return
-                error, wait = _failed_response(response, host, target, policy, attempt)
-                if wait is None:
+                error, asked = _failed_response(response, host, target, policy, attempt)
+                if asked is None:
                     raise error
+                wait = asked
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
             time.sleep(wait)
             attempt += 1
@@ -175,7 +182,7 @@ def _failed_response(
 
 
 def _backoff(policy: NetworkPolicy, attempt: int) -> float:
-    base = min(policy.max_backoff, policy.backoff * 2**attempt)
+    base = min(policy.max_backoff, policy.backoff * 2.0**attempt)
     return base * random.uniform(0.75, 1.0)
 
 
@@ -336,7 +343,9 @@ def _proxy_variable(exc: httpx.TransportError) -> str | None:
         url = exc.request.url
     except RuntimeError:  # no request attached
         return None
-    if urllib.request.proxy_bypass_environment(url.host):
+    # Not in typeshed, but part of urllib.request on every platform.
+    bypass = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
+    if bypass(url.host):
         return None
     names = (
         ("HTTPS_PROXY", "ALL_PROXY")

@@ -597,7 +597,19 @@ def main(argv: list[str] | None = None) -> int:
     figures += cpu_figures(bulk) + memory_and_bytes_figures(bulk)
     log("paced stream …")
     figures += paced_figures(paced, 200.0, log)
+    log("r1 batch …")
+    figures += batch_figures(args.quick, log)
     return report(figures, bulk.rows())
+
+
+def batch_figures(quick: bool, log: Callable[[str], None]) -> list[Figure]:
+    """`r1 batch` items/s at -j 1/4/16 and peak RSS over many items (batch.py)."""
+    from tests.benchmarks.batch import measure
+
+    return [
+        Figure(r.name, r.value, r.target or 0.0, r.shown, info=r.target is None)
+        for r in measure(quick, log)
+    ]
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import io
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,12 +26,6 @@ from tests.support.replies import json_reply
 
 Run = Callable[..., tuple[int, str, str]]
 R1 = "deepseek-deepseek-r1-0528-free"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 @pytest.fixture

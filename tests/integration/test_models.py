@@ -13,7 +13,7 @@ import io
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,12 +118,6 @@ def bare(model_id: str, **fields: Any) -> dict[str, Any]:
         "output_price": None,
     }
     return {**entry, **fields}
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
 
 
 @pytest.fixture

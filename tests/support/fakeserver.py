@@ -39,7 +39,7 @@ import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -138,6 +138,10 @@ class FakeServer:
         self.requests: list[RecordedRequest] = []
         # Served when the queue is empty instead of the 500 (the CLI's forever mode).
         self.fallback: Reply | None = None
+        # Picks the reply from the request itself (concurrent clients, where queue
+        # order is arrival order); called under the server's lock, so it may keep
+        # state without its own. Takes precedence over the queue.
+        self.responder: Callable[[RecordedRequest], Reply] | None = None
         self._host = host
         self._port = port
         self._replies: deque[Reply] = deque(replies or ())
@@ -256,7 +260,9 @@ class FakeServer:
                 return
             with self._lock:
                 self.requests.append(request)
-                if self._replies:
+                if self.responder is not None:
+                    reply = self.responder(request)
+                elif self._replies:
                     reply = self._replies.popleft()
                 else:
                     reply = self.fallback or _NO_REPLY

@@ -12,9 +12,10 @@ from typer.main import get_command
 from r1cli.cli.app import app
 
 PACKAGE = Path(__file__).resolve().parents[2] / "r1cli"
-# `r1 WORD [WORD]` inside quotes or backticks, or after "run"/"with"/"use".
+# `r1 WORD [WORD]` at the start of a text, after a quote, a backtick or "(", or after
+# "run"/"with"/"use"/"try"/"see": how messages tell the user what to run.
 COMMAND = re.compile(
-    r"(?:['`]|\b(?:run|with|use|try)\s)r1 ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?"
+    r"(?:^|['`(]|\b(?:run|with|use|try|see)\s)r1 ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?"
 )
 
 

@@ -30,7 +30,7 @@ from r1cli.core.params import ReasoningMode, Sampling, merge_params
 from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
 from r1cli.engine.prompt import decode_stdin
-from r1cli.errors import ConfigError, UsageError
+from r1cli.errors import ConfigError, R1Error, UsageError
 
 if TYPE_CHECKING:
     from r1cli.engine.turn import TurnRequest
@@ -97,6 +97,8 @@ class Runtime:
         self.notify = notify
         self.debug = debug
         self.key = self.find_key(spec)
+        # Why history could not be opened, if it could not (for -c/--cid's error).
+        self.history_problem: R1Error | None = None
         self.store: HistoryStore | None = self._open_history()
         # What the last turn left, for error reports; written only by `run`.
         self.turn: Turn | None = None
@@ -149,7 +151,12 @@ class Runtime:
         if not (opts.continue_last or opts.cid):
             return Conversation(system=self.settings.system)
         if self.store is None:
-            raise UsageError("-c/--cid need history, which is off or unavailable")
+            if self.history_problem is not None:
+                raise ConfigError(
+                    f"-c/--cid need history: {self.history_problem.message}",
+                    hint=self.history_problem.hint,
+                )
+            raise UsageError("-c/--cid need history, which is off (--no-history)")
         cid = self.store.resolve_id(opts.cid) if opts.cid else self.store.latest_id()
         if cid is None:
             raise UsageError("there is no conversation to continue yet")
@@ -237,21 +244,22 @@ class Runtime:
         self.conversation_id = None
 
     def _open_history(self) -> HistoryStore | None:
+        """The history store, or None: history is off, or the database cannot be
+        used (damaged, from a newer r1, unwritable). The answer matters more than
+        saving it, so that is a warning with the way out, never an exit; the file is
+        left untouched for `r1 history` to report (exit 3)."""
         if not self.settings.history:
             return None
         from r1cli.errors import HistoryError
-        from r1cli.history.store import HistoryRefused, HistoryStore
+        from r1cli.history.store import HistoryStore
 
         try:
             return HistoryStore.open(self.paths.history_db)
-        except HistoryRefused:
-            # A newer or damaged database is refused (exit 3) so nothing overwrites it.
-            raise
         except HistoryError as exc:
-            # One that merely cannot be written must not cost the user the answer.
+            self.history_problem = exc
             self.notify(
                 f"history is not available ({exc.message}); "
-                "the answer will not be saved"
+                "the answer will not be saved" + (f" ({exc.hint})" if exc.hint else "")
             )
             return None
 

@@ -173,3 +173,27 @@ def test_continue_never_resends_a_prompt_that_got_no_answer(
         "old question",
         "new question",
     ]
+
+
+def test_a_damaged_history_still_delivers_the_answer(
+    call_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    db = r1_home / "data" / "history.sqlite3"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"not a database, not at all " * 40)
+    server.queue(
+        sse_reply([chat_chunk({"content": "fine"}, "stop"), b"data: [DONE]\n\n"])
+    )
+    result = ask(call_r1, server, "hi")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "fine\n"
+    (warning,) = [line for line in result.stderr.splitlines() if line]
+    assert warning.startswith("warning: history is not available")
+    assert f"mv '{db}'" in warning
+    assert db.read_bytes().startswith(b"not a database")  # left as it was
+    listed = call_r1("history", "list")
+    assert listed.returncode == 3
+    assert listed.error_lines() == [
+        f"error: history database is damaged (not an SQLite database): {db}"
+    ]
+    assert f"hint: move it aside (mv '{db}'" in listed.stderr

@@ -29,7 +29,7 @@ _r1_options() {
         'config unset') _r1_words='--help -h' ;;
         'count') _r1_words='--base-url --debug --file --help --json --model --provider --role --stdin-encoding --system -f -h -m -p -r -s' ;;
         'history') _r1_words='--help -h' ;;
-        'history export') _r1_words='--format --help --output -h -o' ;;
+        'history export') _r1_words='--format --help --output --raw -h -o' ;;
         'history list') _r1_words='--help --json --limit -h -n' ;;
         'history path') _r1_words='--help -h' ;;
         'history rm') _r1_words='--help --yes -h -y' ;;

@@ -192,6 +192,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 history export'" -l format -x -a 'md json' -d 'Markdown or JSON.'
     complete -c $__r1_program -n "__r1_using 'r1 history export'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history export'" -l output -s o -r -F -d 'Write to FILE (0600).'
+    complete -c $__r1_program -n "__r1_using 'r1 history export'" -l raw -d 'Exact stored text, terminal controls included.'
     complete -c $__r1_program -n "__r1_using 'r1 history list'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history list'" -l json -d 'Print JSON for scripts.'
     complete -c $__r1_program -n "__r1_using 'r1 history list'" -l limit -s n -x -d 'How many to show at most.'

@@ -255,6 +255,7 @@ _r1_history_export() {
         '(- *)-h[Show this message and exit.]' \
         '(--output -o)--output[Write to FILE (0600).]:output:_files' \
         '(--output -o)-o[Write to FILE (0600).]:output:_files' \
+        '(--raw)--raw[Exact stored text, terminal controls included.]' \
         ':conversation-id: '
 }
 

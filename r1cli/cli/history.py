@@ -225,8 +225,17 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to FILE (0600).")
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Exact stored text, terminal controls included."),
+    ] = False,
 ) -> None:
-    """Export one conversation, reasoning included, as Markdown or JSON."""
+    """Export one conversation, reasoning included, as Markdown or JSON.
+
+    Terminal controls from model text (escapes, bidi overrides, NUL) are
+    neutralised as in answers on a pipe, wherever the export goes; --raw keeps
+    the exact bytes.
+    """
     with _store() as maybe:
         store = _require(maybe)
         data = store.get_conversation(_pick(store, conversation_id))
@@ -234,13 +243,14 @@ def export_command(
         text = json.dumps(data, indent=2) + "\n"
     else:
         text = to_markdown(data, reasoning=True)
+    if not raw:
+        text = sanitize(text)
     if output is not None:
         _write_export(output, text)
         typer.echo(f"exported to {output}", err=True)
     else:
-        # Exact text into a pipe or file, so not typer.echo (it strips escape
-        # sequences when stdout is not a terminal); a terminal gets it sanitised.
-        sys.stdout.write(sanitize(text) if _stdout_is_tty() else text)
+        # Not typer.echo: it would strip escapes even under --raw.
+        sys.stdout.write(text)
         sys.stdout.flush()
 
 

@@ -302,10 +302,12 @@ def test_rm_unknown_id_deletes_nothing(db: Path) -> None:
 # ----------------------------------------------------------------- export, path
 
 
-def test_export_markdown_includes_reasoning_and_keeps_exact_text(db: Path) -> None:
+def test_export_markdown_includes_reasoning_and_raw_keeps_exact_text(
+    db: Path,
+) -> None:
     cid = seed(db, f"raw {ESC}[31mtitle")
-    out = run("export", cid).stdout
-    assert out.startswith(f"# raw {ESC}[31mtitle\n")  # not a terminal: exact text
+    out = run("export", cid, "--raw").stdout
+    assert out.startswith(f"# raw {ESC}[31mtitle\n")
     assert "<details><summary>Reasoning</summary>" in out
     assert "**raw" in out
 
@@ -340,12 +342,17 @@ def history(call_r1: RunR1) -> Callable[..., Result]:
     return run
 
 
-def test_real_pipe_export_keeps_the_exact_text(
+def test_real_pipe_export_is_sanitised_like_an_answer_unless_raw(
     history: Callable[..., Result], home: Path, db: Path
 ) -> None:
-    cid = seed(db, f"{ESC}[31mred")
+    hostile = f"{ESC}[31mred \a\x9b2J \u202eevil\x00 end"
+    cid = seed(db, hostile)
     exported = history(home, "export", cid)
-    assert exported.stdout.startswith(f"# {ESC}[31mred\n")
+    for control in (ESC, "\a", "\x9b", "\u202e", "\x00"):
+        assert control not in exported.stdout, repr(control)
+    assert exported.stdout.startswith("# ␛[31mred")
+    raw = history(home, "export", cid, "--raw")
+    assert raw.stdout.startswith(f"# {hostile}")
 
 
 def test_real_pipe_list_show_and_rm(

@@ -5,7 +5,7 @@ messages. Around it: `database.py` (the connection's lock and transactions), `sc
 (migrations), `files.py` (the file's checks and error messages), `ids.py` (ids, titles,
 times), `rows.py` (row shapes) and `search.py` (full-text search). It never prints and
 never imports rich or typer: callers turn its `HistoryError`/`UsageError` into
-messages. Rules it keeps (reliability.md §2.3): WAL, `busy_timeout`, `BEGIN IMMEDIATE`
+messages. Rules it keeps (docs/reliability.md §2.3): WAL, `busy_timeout`, `BEGIN IMMEDIATE`
 for every write (a deferred read→write upgrade fails at once with "database is
 locked"), files 0600 and folder 0700, the schema version in `PRAGMA user_version`
 bumped in the same transaction as each migration, a database from a newer r1 or a

@@ -1,6 +1,6 @@
 """Incremental splitting of inline `<think>…</think>` out of the content channel.
 
-This module owns the rules of wire-formats §7 for servers that leave R1's chain of
+This module owns the rules of docs/wire-formats.md §7 for servers that leave R1's chain of
 thought inline in `content`: a think block at the start of the answer becomes
 `ReasoningDelta`s, everything after `</think>` becomes `ContentDelta`s. It copes with
 tags split across deltas at any position, with a missing opening tag (chat templates

@@ -3,7 +3,7 @@
 This module owns one question: which prefix of a growing Markdown text can no longer
 change when more text is appended? The terminal renderer prints those finished
 top-level blocks once into the scrollback and keeps only the open tail in its live
-region, so rendering stays linear in the answer (DESIGN.md "Rendering in linear time").
+region, so rendering stays linear in the answer (docs/DESIGN.md "Rendering in linear time").
 
 Rules, from the CommonMark block structure:
 - only complete lines are ever examined: block boundaries only occur at line ends;

@@ -1,6 +1,6 @@
 """Neutralising untrusted text before it reaches a terminal.
 
-This module owns the per-code-point policy of reliability §2.1 for everything a
+This module owns the per-code-point policy of docs/reliability.md §2.1 for everything a
 provider or model can make us print (answer, reasoning, error messages, titles):
 newline and tab pass; CRLF becomes LF; a lone CR, every other C0 control and DEL
 become their visible Control Pictures (ESC shows as "␛", so "␛[2J" is inert text);

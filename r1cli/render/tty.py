@@ -1,6 +1,6 @@
 """The live terminal view of a streamed turn, for when stdout is a TTY.
 
-This module owns what a person sees on a terminal (issue 3, DESIGN.md §1 and
+This module owns what a person sees on a terminal (issue 3, docs/DESIGN.md §1 and
 "Rendering in linear time"):
 - a spinner on stderr with the model name and elapsed seconds until the first token
   (`render/spinner.py`, also used by the plain renderer on a pipe);

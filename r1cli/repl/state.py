@@ -1,7 +1,7 @@
 """One interactive conversation: the state `r1 chat` and its slash commands work on.
 
 No prompt_toolkit and no rich here, so every slash command can be tested without a
-terminal. A turn goes through the same engine (`chat.run_turn`), history recorder and
+terminal. A turn goes through the same Runtime (`engine.runtime`), history recorder and
 settings resolution as `r1 ask`; this module only keeps what changes between turns:
 model, provider, system prompt, parameters, attachments, usage, and the conversation.
 

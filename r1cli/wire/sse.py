@@ -3,7 +3,7 @@
 This module owns SSE framing and nothing else: UTF-8 decoding across reads, the
 leading BOM, the three line terminators (including a CR/LF pair split between two
 reads), field parsing, data-line joining and dispatch on blank lines, following the
-WHATWG event-stream rules (wire-formats §1.1). It adds the tolerances real LLM servers
+WHATWG event-stream rules (docs/wire-formats.md §1.1). It adds the tolerances real LLM servers
 need: llama.cpp's non-standard `error:` field is surfaced as an `error` event, and
 `close()` flushes an event that never got its blank line. It knows no JSON and no
 provider; Content-Encoding (gzip) is undone by httpx before bytes reach us. Work is

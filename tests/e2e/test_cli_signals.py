@@ -1,4 +1,4 @@
-"""Ctrl-C, SIGTERM and a closed output pipe in the middle of an answer (reliability
+"""Ctrl-C, SIGTERM and a closed output pipe in the middle of an answer (docs/reliability.md
 §4 D: P01, P02, P04, P05).
 
 The fake provider streams part of an answer and then goes silent; the test waits until

@@ -2,7 +2,7 @@
 
 Checks the output contract (pipe, `--show-reasoning`, `--json`, `--raw`), stdin
 joining, the request each provider dialect gets (auth placement, parameters only when
-set, no reasoning sent back), the exit codes of DESIGN.md §1 with their `error:` lines,
+set, no reasoning sent back), the exit codes of docs/DESIGN.md §1 with their `error:` lines,
 retries and their limits, and `--debug` redaction. Every run is also checked by the
 conftest teardown: no canary key anywhere, no traceback without `--debug`. A few of
 the same checks on a real `r1` process are in tests/e2e/test_cli_process.py.

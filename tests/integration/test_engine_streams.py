@@ -1,11 +1,11 @@
-"""Every stream case of wire-formats §9 (`tests.support.streams.CASES`) through the real engine.
+"""Every stream case of docs/wire-formats.md §9 (`tests.support.streams.CASES`) through the real engine.
 
 Two levels:
 
 - in process, byte by byte: the joined body goes through `r1cli.wire.sse.SSEDecoder` and
   the dialect's parser, split at every byte offset and as single bytes, and must give
   the same reasoning, answer, finish, usage and error as the catalogue expects;
-- over HTTP: `chat.run_turn` against the loopback `FakeServer`, with the scripted
+- over HTTP: `engine.turn.run_turn` against the loopback `FakeServer`, with the scripted
   writes and once more one byte per write, checking the events the sinks saw, the
   turn's final status, and the error class and exit code of the failing cases.
 """
@@ -210,7 +210,7 @@ def test_any_chunking_gives_the_same_answer(name: str, cuts: list[int]) -> None:
     check_expectation(parse_writes(case, writes), case.expect)
 
 
-# -- over HTTP, through chat.run_turn ------------------------------------------------
+# -- over HTTP, through run_turn -----------------------------------------------------
 
 
 class RecordingSink:

@@ -1,4 +1,4 @@
-"""`r1 keys set|list|rm` and where a request's key comes from (reliability S01, S02).
+"""`r1 keys set|list|rm` and where a request's key comes from (docs/reliability.md S01, S02).
 
 The keys file is the one place a key may be written: created 0600 inside a 0700
 folder whatever the umask, never shown in full by any command, and used for requests

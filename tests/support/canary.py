@@ -1,4 +1,4 @@
-"""The canary key that must never show up anywhere (reliability §3, invariant I1).
+"""The canary key that must never show up anywhere (docs/reliability.md §3, invariant I1).
 
 Tests put `CANARY` where a real key would be (environment, keys file) and then search
 every output and every file r1 wrote for it and for its base64 forms.

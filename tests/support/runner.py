@@ -117,7 +117,7 @@ def spawn_r1(
 
 # -- in this process ---------------------------------------------------------------
 
-# Handlers r1 may change (guarded() sets SIGTERM; die_by_signal resets to SIG_DFL).
+# Handlers r1 may change (error_boundary sets SIGTERM and SIGHUP; die_by_signal resets to SIG_DFL).
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP)
 
 

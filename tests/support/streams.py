@@ -1,4 +1,4 @@
-"""The catalogue of scripted stream cases from wire-formats.md §9, as data.
+"""The catalogue of scripted stream cases from docs/wire-formats.md §9, as data.
 
 Each `Case` pairs a `Reply` for `tests.support.fakeserver.FakeServer` (status, headers and the
 body as successive socket writes) with an `Expect`: what a correct client shows and

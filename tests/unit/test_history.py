@@ -1,6 +1,6 @@
 """Tests for the history store and the streaming recorder, on real SQLite files.
 
-Covers reliability.md D01 (pragmas, modes), D02 (two writers), D04 (SIGKILL while an
+Covers docs/reliability.md D01 (pragmas, modes), D02 (two writers), D04 (SIGKILL while an
 answer streams), D05 (migrations), D06 (newer or damaged files), D07 (unwritable
 places) and D08 (hostile search input).
 """

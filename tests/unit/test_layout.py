@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "r1cli"
 
-# Who may import which library (DESIGN.md §2): the CLI alone imports typer; the REPL's
+# Who may import which library (docs/DESIGN.md §2): the CLI alone imports typer; the REPL's
 # terminal modules prompt_toolkit; renderers rich; the wire layer httpx; the pure
 # modules nothing outside the stdlib.
 ALLOWED = {

@@ -1,4 +1,4 @@
-"""Tests for the terminal sanitiser (reliability §2.1, cases T01-T06 and T10)."""
+"""Tests for the terminal sanitiser (docs/reliability.md §2.1, cases T01-T06 and T10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for the incremental SSE decoder (wire-formats §1.1 and §9)."""
+"""Tests for the incremental SSE decoder (docs/wire-formats.md §1.1 and §9)."""
 
 from __future__ import annotations
 

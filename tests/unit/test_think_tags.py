@@ -1,4 +1,4 @@
-"""Tests for the inline `<think>` splitter (wire-formats §7, T35-T37, T39)."""
+"""Tests for the inline `<think>` splitter (docs/wire-formats.md §7, T35-T37, T39)."""
 
 from __future__ import annotations
 

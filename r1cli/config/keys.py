@@ -47,9 +47,48 @@ def find_key(
     names = [spec.key_env] if spec.auth == "none" else [ENV_API_KEY, spec.key_env]
     for name in names:
         if name and env.get(name, "").strip():
-            return FoundKey(env[name].strip(), f"env:{name}")
+            value = env[name].strip()
+            check_key(value, f"${name}")
+            return FoundKey(value, f"env:{name}")
     stored = read_keys(keys_file).get(spec.name)
-    return FoundKey(stored, f"file:{keys_file}") if stored else None
+    if not stored:
+        return None
+    check_key(stored, f"{keys_file} (entry {spec.name!r})")
+    return FoundKey(stored, f"file:{keys_file}")
+
+
+def key_problem(key: str) -> str | None:
+    """What makes `key` unusable in an HTTP header, described without the key.
+
+    A key is sent as a header value: a line break would split the request (httpx
+    refuses it only after the request is built, so it was reported as a network
+    error and retried), and a non-ASCII character (the README's `sk-or-v1-…` pasted
+    as written) cannot be encoded at all.
+    """
+    for position, char in enumerate(key, start=1):
+        code = f"U+{ord(char):04X}"
+        if char in "\r\n":
+            return f"contains a line break ({code} at character {position})"
+        if char.isspace():
+            return f"contains whitespace ({code} at character {position})"
+        if not char.isprintable() or ord(char) == 0x7F:
+            return f"contains a control character ({code} at character {position})"
+        if not char.isascii():
+            return (
+                f"contains a non-ASCII character ({code} at character {position}); "
+                "API keys are plain ASCII"
+            )
+    return None
+
+
+def check_key(key: str, where: str) -> None:
+    """ConfigError (exit 3) naming where the key came from, when it cannot be sent."""
+    problem = key_problem(key)
+    if problem:
+        raise ConfigError(
+            f"the API key in {where} {problem}",
+            hint="copy the key again from the provider's dashboard",
+        )
 
 
 def require_key(spec: ProviderSpec, keys_file: Path) -> FoundKey | None:
@@ -96,8 +135,9 @@ def check_permissions(keys_file: Path) -> str | None:
 
 def validate_key_text(text: str) -> str:
     key = text.strip()
-    if not key or any(ch.isspace() for ch in key) or not key.isprintable():
-        raise ConfigError(
-            "that does not look like an API key (empty or has spaces/controls)"
-        )
+    if not key:
+        raise ConfigError("that does not look like an API key (it is empty)")
+    problem = key_problem(key)
+    if problem:
+        raise ConfigError(f"that does not look like an API key: it {problem}")
     return key

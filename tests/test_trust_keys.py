@@ -85,3 +85,30 @@ def test_cli_refuses_the_key_before_any_request(
     assert len(errors) == 1 and "$OPENROUTER_API_KEY" in errors[0], result.stderr
     assert server.requests == []
     assert "sk-or-v1-" not in result.stderr
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644])
+def test_exposed_keys_file_is_warned_about_on_every_use(
+    mode: int, tmp_path: Path
+) -> None:
+    keys_file = tmp_path / "keys.toml"
+    write_keys(keys_file, {"openrouter": CANARY})
+    keys_file.chmod(mode)
+    warnings: list[str] = []
+    for _ in range(2):
+        found = require_key(SPEC, keys_file, warn=warnings.append)
+        assert found is not None and found.value == CANARY
+    assert len(warnings) == 2
+    assert all(f"chmod 600 {keys_file}" in line for line in warnings)
+    assert all("\n" not in line and CANARY not in line for line in warnings)
+
+
+def test_private_keys_file_and_env_keys_give_no_warning(tmp_path: Path) -> None:
+    keys_file = tmp_path / "keys.toml"
+    write_keys(keys_file, {"openrouter": CANARY})
+    warnings: list[str] = []
+    require_key(SPEC, keys_file, warn=warnings.append)
+    keys_file.chmod(0o644)
+    # The environment wins, so the exposed file is not what is used.
+    find_key(SPEC, keys_file, {"OPENROUTER_API_KEY": CANARY}, warn=warnings.append)
+    assert warnings == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,14 @@ def find_key(
     spec: ProviderSpec,
     keys_file: Path,
     env: Mapping[str, str] | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
 ) -> FoundKey | None:
+    """The key for `spec` (None: there is none), checked to be sendable.
+
+    A key taken from a keys file that group or others can read is still used, but
+    `warn` gets one line with the fix each time (callers print it as a warning).
+    """
     env = os.environ if env is None else env
     # A keyless (local) provider never gets the generic key: it may be another
     # provider's, and must not be sent to a host other than its own.
@@ -53,6 +60,9 @@ def find_key(
     stored = read_keys(keys_file).get(spec.name)
     if not stored:
         return None
+    exposed = check_permissions(keys_file)
+    if exposed and warn is not None:
+        warn(exposed)
     check_key(stored, f"{keys_file} (entry {spec.name!r})")
     return FoundKey(stored, f"file:{keys_file}")
 
@@ -91,9 +101,14 @@ def check_key(key: str, where: str) -> None:
         )
 
 
-def require_key(spec: ProviderSpec, keys_file: Path) -> FoundKey | None:
+def require_key(
+    spec: ProviderSpec,
+    keys_file: Path,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> FoundKey | None:
     """The key for `spec`, or ConfigError (exit 3) when one is needed and missing."""
-    found = find_key(spec, keys_file)
+    found = find_key(spec, keys_file, warn=warn)
     if found is None and spec.needs_key:
         variable = spec.key_env or ENV_API_KEY
         raise ConfigError(
@@ -129,7 +144,10 @@ def check_permissions(keys_file: Path) -> str | None:
     except OSError:
         return None
     if mode & 0o077:
-        return f"{keys_file} is readable by other users (mode {mode:o}); run: chmod 600 {keys_file}"
+        return (
+            f"{keys_file} is open to other users (mode {mode:o}); "
+            f"fix: chmod 600 {keys_file}"
+        )
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
 import json
 import os
 import random
@@ -98,8 +99,15 @@ def open_stream(
     """POST `request` and yield the streaming 200 response, retrying what is safe."""
     host = urlsplit(request.url).hostname or request.url
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    # A loopback server is never reached through a proxy: with a plain-http base
+    # URL the key would cross the proxy in clear, and a proxy cannot reach our
+    # loopback anyway. trust_env=False drops only the proxy variables and .netrc
+    # here; the TLS context is passed explicitly.
     with httpx.Client(
-        timeout=timeout, follow_redirects=False, verify=_tls_context()
+        timeout=timeout,
+        follow_redirects=False,
+        verify=_tls_context(),
+        trust_env=not is_loopback_host(host),
     ) as client:
         if debug:
             _debug_request(request, debug)
@@ -127,6 +135,17 @@ def open_stream(
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
             time.sleep(wait)
             attempt += 1
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost or a loopback address (not a name that merely starts like one)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def warm_up() -> None:
@@ -346,7 +365,7 @@ def _proxy_variable(exc: httpx.TransportError) -> str | None:
         url = exc.request.url
     except RuntimeError:  # no request attached
         return None
-    if urllib.request.proxy_bypass_environment(url.host):
+    if is_loopback_host(url.host) or urllib.request.proxy_bypass_environment(url.host):
         return None
     names = (
         ("HTTPS_PROXY", "ALL_PROXY")

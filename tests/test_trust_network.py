@@ -53,3 +53,39 @@ def test_loopback_base_url_bypasses_the_proxy(
     assert result.returncode == 0, result.stderr
     assert result.stdout == "direct\n"
     assert len(server.requests) == 1
+
+
+# -- item 4: userinfo in the base URL never shows --------------------------------
+
+
+def test_debug_never_prints_base_url_userinfo(
+    run_r1: RunR1, server: FakeServer
+) -> None:
+    import base64
+
+    server.queue(sse_reply(chat_stream(["ok"])))
+    password = "pw-9f8e7d6c5b4a"
+    result = run_r1(
+        "--debug",
+        "--base-url",
+        f"http://alice:{password}@127.0.0.1:{server.port}/api/v1",
+        "hi",
+        env={"OPENROUTER_API_KEY": CANARY},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "debug: POST http://[REDACTED]@127.0.0.1" in result.stderr
+    assert password not in result.stderr and "alice" not in result.stderr
+    basic = base64.b64encode(f"alice:{password}".encode()).decode()
+    assert basic not in result.stderr
+    assert len(server.requests) == 1
+
+
+def test_errors_never_print_base_url_userinfo(run_r1: RunR1) -> None:
+    result = run_r1(
+        "--base-url",
+        "ftp://alice:pw-9f8e7d6c5b4a@example.com/v1",
+        "hi",
+        env={"OPENROUTER_API_KEY": CANARY},
+    )
+    assert result.returncode == 3
+    assert "pw-9f8e7d6c5b4a" not in result.stderr and "[REDACTED]@" in result.stderr

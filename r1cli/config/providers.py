@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from r1cli.core.redact import redact_url
 from r1cli.errors import ConfigError
 
 Dialect = Literal["openai", "anthropic"]
@@ -213,7 +214,7 @@ def _checked(spec: ProviderSpec) -> ProviderSpec:
     parts = urlsplit(spec.base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
-            f"invalid base URL {spec.base_url!r} for provider {spec.name}"
+            f"invalid base URL {redact_url(spec.base_url)!r} for provider {spec.name}"
         )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigError(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from r1cli.core.redact import redact_url
 from r1cli.errors import UsageError
 from r1cli.repl.state import EFFORTS, REASONING_MODES, ChatSession, sampling_items
 
@@ -177,7 +178,7 @@ def _provider(context: SlashContext, argument: str) -> SlashResult:
         session.set_provider(name, model.strip() or None)
     return SlashResult(
         [
-            f"provider: {session.spec.name} ({session.spec.base_url}) · model: {session.model}"
+            f"provider: {session.spec.name} ({redact_url(session.spec.base_url or '')}) · model: {session.model}"
         ]
     )
 

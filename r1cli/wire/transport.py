@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from r1cli.core.redact import redact_headers, redact_json
+from r1cli.core.redact import redact_headers, redact_json, redact_text
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
 from r1cli.providers.base import HttpRequest, error_message
 
@@ -382,6 +382,6 @@ def _proxy_variable(exc: httpx.TransportError) -> str | None:
 def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:
     headers = redact_headers(request.headers, request.secrets)
     body = redact_json(request.body, request.secrets)
-    debug(f"POST {request.url}")
+    debug(f"POST {redact_text(request.url, request.secrets)}")
     debug(f"headers: {json.dumps(headers)}")
     debug(f"body: {json.dumps(body, ensure_ascii=False)[:4000]}")

@@ -89,3 +89,173 @@ def test_errors_never_print_base_url_userinfo(run_r1: RunR1) -> None:
     )
     assert result.returncode == 3
     assert "pw-9f8e7d6c5b4a" not in result.stderr and "[REDACTED]@" in result.stderr
+
+
+# -- in-process turns against the fake server --------------------------------------
+
+
+def gzip_of(*parts: tuple[bytes, int]) -> bytes:
+    """gzip of each `piece` repeated `times`, compressed a MiB at a time (cheap)."""
+    import zlib
+
+    compressor = zlib.compressobj(wbits=31)
+    out = []
+    for piece, times in parts:
+        block = piece * max(1, (1 << 20) // len(piece))
+        whole, rest = divmod(len(piece) * times, len(block))
+        for _ in range(whole):
+            out.append(compressor.compress(block))
+        out.append(compressor.compress(piece * (rest // len(piece))))
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
+def make_request(server: FakeServer, **overrides: Any) -> Any:
+    from r1cli.config.providers import resolve_provider
+    from r1cli.core.messages import Conversation, Message
+    from r1cli.core.params import Sampling
+    from r1cli.engine.turn import TurnRequest
+    from r1cli.wire.transport import NetworkPolicy
+
+    policy = overrides.pop(
+        "policy", NetworkPolicy(connect_timeout=2.0, read_timeout=5.0, max_retries=0)
+    )
+    return TurnRequest(
+        spec=resolve_provider("openrouter", base_url=f"{server.url}/api/v1"),
+        model="deepseek/deepseek-r1-0528",
+        conversation=Conversation(messages=[Message("user", "hi")]),
+        sampling=Sampling(),
+        key=CANARY,
+        policy=policy,
+        **overrides,
+    )
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.turn: Any = None
+
+    def begin(self, turn: Any) -> None:
+        self.turn = turn
+
+    def on_event(self, event: Any, turn: Any) -> None:
+        pass
+
+    def end(self, turn: Any) -> None:
+        pass
+
+
+def run(request: Any) -> tuple[Any, Exception | None, float]:
+    import time
+
+    from r1cli.engine.turn import run_turn
+    from r1cli.errors import R1Error
+
+    sink = Collect()
+    started = time.monotonic()
+    error: Exception | None = None
+    try:
+        run_turn(request, [sink])
+    except R1Error as exc:
+        error = exc
+    return sink.turn, error, time.monotonic() - started
+
+
+# -- item 5: gzip is inflated a bounded piece at a time ------------------------------
+
+
+def test_gzip_bomb_error_body_is_capped_before_inflating(server: FakeServer) -> None:
+    import tracemalloc
+
+    from r1cli.errors import RequestRejected
+    from tests.fakeserver import Reply
+
+    envelope = b'{"error": {"message": "bad request: try less"}}'
+    body = gzip_of((envelope, 1), (b" ", 96 << 20))  # 96 MiB inflated
+    assert len(body) < 1 << 20
+    server.queue(
+        Reply(
+            status=400,
+            headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+            chunks=[body],
+            framing="length",
+        )
+    )
+    tracemalloc.start()
+    try:
+        _, error, _ = run(make_request(server))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, RequestRejected), error
+    assert "bad request: try less" in error.message
+    assert peak < 16 << 20, f"peak {peak >> 20} MiB while reading a capped error body"
+
+
+def test_gzip_flood_of_blank_lines_is_a_malformed_stream(server: FakeServer) -> None:
+    from r1cli.errors import ProviderFailed
+    from tests.fakeserver import Reply
+
+    first = b"".join(chat_stream(["partial"], finish=None, done=False))
+    body = gzip_of((first, 1), (b"\n", 40 << 20))
+    server.queue(
+        Reply(
+            headers=[("Content-Type", "text/event-stream"), ("Content-Encoding", "gzip")],
+            chunks=[body[i : i + 65536] for i in range(0, len(body), 65536)],
+        )
+    )
+    turn, error, elapsed = run(make_request(server))
+    assert isinstance(error, ProviderFailed), error
+    assert "without a usable event" in error.message
+    assert turn.content == "partial"
+    assert elapsed < 10, f"{elapsed:.1f} s to give up on blank lines"
+
+
+def test_first_token_deadline_is_checked_inside_an_inflated_chunk(
+    server: FakeServer,
+) -> None:
+    from r1cli.errors import NetworkError
+    from tests.fakeserver import Reply
+
+    # One write that inflates to 60 MiB of keep-alive comments, then silence.
+    body = gzip_of((b": keep-alive\n\n", (60 << 20) // 14))
+    server.queue(
+        Reply(
+            headers=[("Content-Type", "text/event-stream"), ("Content-Encoding", "gzip")],
+            chunks=[body],
+            stall=10,
+        )
+    )
+    _, error, elapsed = run(make_request(server, first_token_timeout=0.2))
+    assert isinstance(error, NetworkError), error
+    assert "no answer" in error.message
+    assert elapsed < 1.0, f"the deadline was noticed after {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
+@pytest.mark.parametrize("read", [1, 7, 4096, 1 << 20])
+def test_inflate_round_trips_in_bounded_pieces(coding: str, read: int) -> None:
+    import os
+    import zlib
+
+    from r1cli.wire.inflate import PIECE, inflate
+
+    data = os.urandom(70_000) + b"\0" * 300_000 + b"end"
+    wbits = {"gzip": 31, "deflate": 15, "deflate-raw": -15}[coding]
+    compressor = zlib.compressobj(wbits=wbits)
+    wire = compressor.compress(data) + compressor.flush()
+    pieces = list(
+        inflate(
+            (wire[i : i + read] for i in range(0, len(wire), read)),
+            coding.removesuffix("-raw"),
+        )
+    )
+    assert b"".join(pieces) == data
+    assert max(len(p) for p in pieces) <= PIECE
+
+
+def test_inflate_reports_corrupt_data() -> None:
+    from r1cli.wire.inflate import InflateError, inflate
+
+    with pytest.raises(InflateError):
+        list(inflate([b"\x1f\x8b\x08\x00garbage-not-deflate"], "gzip"))

@@ -31,6 +31,11 @@ from r1cli.wire.transport import (
 )
 
 
+# More decoded bytes than this with no event from the parser is not a stream making
+# progress (twice the SSE decoder's line cap in ASCII, so one huge event still fits).
+MAX_BYTES_WITHOUT_EVENT = 32 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class TurnRequest:
     spec: ProviderSpec
@@ -140,16 +145,26 @@ def _sse_events(
     decoder = SSEDecoder()
     deadline = time.monotonic() + first_token_timeout
     answered = False
+    idle_bytes = 0  # decoded bytes since the parser last produced an event
     try:
         for chunk in response.iter_bytes():
+            idle_bytes += len(chunk)
             for sse in decoder.feed(chunk):
                 for event in parser.feed(sse):
+                    idle_bytes = 0
                     answered = answered or isinstance(
                         event, (ContentDelta, ReasoningDelta)
                     )
                     yield event
                 if parser.done:
                     return
+            if idle_bytes > MAX_BYTES_WITHOUT_EVENT:
+                # Blank lines, comments or unusable events: a gzip stream of them
+                # inflates a thousandfold and pinned the CPU for minutes.
+                raise ProviderFailed(
+                    f"malformed stream from {response.host}: "
+                    f"{idle_bytes // 2**20} MiB without a usable event"
+                )
             if not answered and time.monotonic() > deadline:
                 raise NetworkError(
                     f"no answer from {response.host} after {first_token_timeout:.0f} s "

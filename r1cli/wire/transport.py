@@ -31,6 +31,7 @@ import httpx
 from r1cli.core.redact import redact_headers, redact_json, redact_text
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
 from r1cli.providers.base import HttpRequest, error_message
+from r1cli.wire import inflate
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_ERROR_BODY = 64 * 1024
@@ -66,25 +67,40 @@ class StreamResponse:
         self.content_type = response.headers.get("content-type", "").lower()
 
     def iter_bytes(self) -> Iterator[bytes]:
-        """The decoded body (gzip undone incrementally); httpx errors → NetworkError."""
-        try:
-            yield from self._response.iter_bytes()
-        except httpx.TransportError as exc:
-            raise network_error(exc, self.host, mid_stream=True) from None
-        except httpx.DecodingError as exc:
-            raise ProviderFailed(
-                f"could not decode the stream from {self.host}: {exc}"
-            ) from None
+        """The decoded body in pieces of at most 64 KiB (gzip undone incrementally,
+        so a consumer that stops reading stops the decompression); httpx errors →
+        NetworkError, undecodable bodies → ProviderFailed."""
+        yield from _decoded(self._response, self.host, mid_stream=True)
 
     def read_bounded(self, limit: int = MAX_ERROR_BODY) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in self.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit:
-                break
-        return b"".join(chunks)[:limit]
+        return _read_bounded(_decoded(self._response, self.host, True), limit)
+
+
+def _decoded(response: httpx.Response, host: str, mid_stream: bool) -> Iterator[bytes]:
+    encoding = response.headers.get("content-encoding", "")
+    try:
+        if inflate.handles(encoding):
+            yield from inflate.inflate(response.iter_raw(), encoding)
+        else:  # brotli/zstd (when installed): httpx's decoder, not bounded per piece
+            yield from response.iter_bytes()
+    except httpx.TransportError as exc:
+        raise network_error(exc, host, mid_stream=mid_stream) from None
+    except (httpx.DecodingError, inflate.InflateError) as exc:
+        raise ProviderFailed(
+            f"could not decode the stream from {host}: {exc}"
+        ) from None
+
+
+def _read_bounded(pieces: Iterator[bytes], limit: int) -> bytes:
+    """At most `limit` bytes of `pieces`, reading (and inflating) no further."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in pieces:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]
 
 
 @contextmanager
@@ -185,8 +201,10 @@ def _failed_response(
 ) -> tuple[ProviderError, float | None]:
     """The error for a non-200 response, and how long to wait before a retry (or None)."""
     try:
-        body = response.read()[:MAX_ERROR_BODY]
-    except httpx.HTTPError:
+        # Bounded before inflating: a gzip bomb of an error body must not be
+        # decompressed whole (1 MB on the wire reached 2.1 GB with read()).
+        body = _read_bounded(_decoded(response, host, False), MAX_ERROR_BODY)
+    except (httpx.HTTPError, ProviderError):
         body = b""
     finally:
         response.close()

@@ -176,7 +176,10 @@ def test_gzip_bomb_error_body_is_capped_before_inflating(server: FakeServer) -> 
     server.queue(
         Reply(
             status=400,
-            headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+            headers=[
+                ("Content-Type", "application/json"),
+                ("Content-Encoding", "gzip"),
+            ],
             chunks=[body],
             framing="length",
         )
@@ -200,7 +203,10 @@ def test_gzip_flood_of_blank_lines_is_a_malformed_stream(server: FakeServer) -> 
     body = gzip_of((first, 1), (b"\n", 40 << 20))
     server.queue(
         Reply(
-            headers=[("Content-Type", "text/event-stream"), ("Content-Encoding", "gzip")],
+            headers=[
+                ("Content-Type", "text/event-stream"),
+                ("Content-Encoding", "gzip"),
+            ],
             chunks=[body[i : i + 65536] for i in range(0, len(body), 65536)],
         )
     )
@@ -221,7 +227,10 @@ def test_first_token_deadline_is_checked_inside_an_inflated_chunk(
     body = gzip_of((b": keep-alive\n\n", (60 << 20) // 14))
     server.queue(
         Reply(
-            headers=[("Content-Type", "text/event-stream"), ("Content-Encoding", "gzip")],
+            headers=[
+                ("Content-Type", "text/event-stream"),
+                ("Content-Encoding", "gzip"),
+            ],
             chunks=[body],
             stall=10,
         )

@@ -30,7 +30,6 @@ from r1cli.wire.transport import (
     open_stream,
 )
 
-
 # More decoded bytes than this with no event from the parser is not a stream making
 # progress (twice the SSE decoder's line cap in ASCII, so one huge event still fits).
 MAX_BYTES_WITHOUT_EVENT = 32 * 1024 * 1024

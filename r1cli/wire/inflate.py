@@ -10,7 +10,7 @@ decompression too.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 PIECE = 64 * 1024
 
@@ -50,8 +50,13 @@ def _decompress(raw: Iterable[bytes], wbits: int | None) -> Iterator[bytes]:
     # deflate: RFC 9110 says zlib-wrapped, but some servers send raw deflate; the
     # first bytes decide (as browsers and httpx do).
     decoder = zlib.decompressobj(wbits) if wbits is not None else None
+    head = b""  # deflate: the first bytes, until there are two to look at
     for data in raw:
         if decoder is None:
+            head += data
+            if len(head) < 2:
+                continue
+            data, head = head, b""
             decoder = zlib.decompressobj(
                 zlib.MAX_WBITS if _looks_like_zlib(data) else -zlib.MAX_WBITS
             )
@@ -68,12 +73,23 @@ def _decompress(raw: Iterable[bytes], wbits: int | None) -> Iterator[bytes]:
             # A full piece may leave output inside zlib even with no input left.
             if not pending and len(out) < PIECE:
                 break
+    if decoder is None and head:
+        decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+        pending = head
+        yield from _pieces([_safe(decoder.decompress, pending)])
     if decoder is not None and not decoder.eof:
         try:
             rest = decoder.flush()
         except zlib.error as exc:
             raise InflateError(str(exc)) from None
         yield from _pieces([rest])
+
+
+def _safe(function: Callable[[bytes], bytes], data: bytes) -> bytes:
+    try:
+        return function(data)
+    except zlib.error as exc:
+        raise InflateError(str(exc)) from None
 
 
 def _looks_like_zlib(data: bytes) -> bool:

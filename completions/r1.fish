@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --deadline' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --deadline' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n'
             return 0
     end
     return 1
@@ -81,6 +81,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l base-url -x -d 'Override the provider\'s base URL.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l cid -x -d 'Continue this conversation (unique prefix).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l continue -s c -d 'Continue the latest conversation.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l deadline -x -d 'Whole-answer time limit in seconds.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l debug -d 'Show request details and tracebacks.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l effort -x -a 'low medium high' -d 'Reasoning effort: low|medium|high.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l file -s f -r -F -d 'Attach a text file (repeatable).'
@@ -113,6 +114,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l base-url -x -d 'Override the provider\'s base URL.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l cid -x -d 'Continue this conversation (unique prefix).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l continue -s c -d 'Continue the latest conversation.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l deadline -x -d 'Whole-answer time limit in seconds.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l debug -d 'Show request details and tracebacks.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l effort -x -a 'low medium high' -d 'Reasoning effort: low|medium|high.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l file -s f -r -F -d 'Attach a text file (repeatable).'

@@ -268,3 +268,120 @@ def test_inflate_reports_corrupt_data() -> None:
 
     with pytest.raises(InflateError):
         list(inflate([b"\x1f\x8b\x08\x00garbage-not-deflate"], "gzip"))
+
+
+# -- item 6: deadlines that keep-alives and trickles cannot defeat -------------------
+
+
+def keepalives(count: int) -> list[bytes]:
+    return [b": OPENROUTER PROCESSING\n\n"] * count
+
+
+def test_keepalives_after_the_first_token_trip_the_idle_watchdog(
+    server: FakeServer,
+) -> None:
+    from r1cli.errors import NetworkError
+    from r1cli.wire.transport import NetworkPolicy
+
+    first = chat_stream(["partial"], finish=None, done=False)
+    server.queue(sse_reply(first + keepalives(400), delay=0.02))
+    policy = NetworkPolicy(connect_timeout=2, read_timeout=0.5, max_retries=0)
+    turn, error, elapsed = run(make_request(server, policy=policy))
+    assert isinstance(error, NetworkError), error
+    assert "nothing new for 0.5 s" in error.message
+    assert turn.content == "partial" and turn.status == "error"
+    assert 0.4 < elapsed < 3, elapsed
+
+
+def test_keepalives_before_the_first_token_are_waiting(server: FakeServer) -> None:
+    from r1cli.wire.transport import NetworkPolicy
+
+    server.queue(
+        sse_reply(keepalives(40) + chat_stream(["late but fine"]), delay=0.02)
+    )
+    policy = NetworkPolicy(connect_timeout=2, read_timeout=0.5, max_retries=0)
+    turn, error, _ = run(make_request(server, policy=policy))
+    assert error is None and turn.content == "late but fine"
+
+
+def test_an_endless_answer_stops_at_the_whole_turn_deadline(
+    server: FakeServer,
+) -> None:
+    from r1cli.errors import NetworkError
+    from r1cli.wire.transport import NetworkPolicy
+
+    server.queue(sse_reply(chat_stream(["word "] * 2000, finish=None), delay=0.01))
+    policy = NetworkPolicy(connect_timeout=2, read_timeout=5, deadline=1.0)
+    turn, error, elapsed = run(make_request(server, policy=policy))
+    assert isinstance(error, NetworkError), error
+    assert "1 s deadline" in error.message and "--deadline" in (error.hint or "")
+    assert turn.content.startswith("word word ")
+    assert 0.9 < elapsed < 3, elapsed
+
+
+def slowloris(port_box: list[int], stop: Any) -> None:
+    """Accept, read the request, then send one header line every 0.1 s forever."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port_box.append(listener.getsockname()[1])
+        listener.settimeout(5)
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            count = 0
+            while not stop.wait(0.1):
+                try:
+                    conn.sendall(b"X-Pad-%d: x\r\n" % count)
+                except OSError:
+                    return
+                count += 1
+
+
+def test_trickled_headers_stop_at_the_header_deadline() -> None:
+    import threading
+    import time
+
+    from r1cli.config.providers import resolve_provider
+    from r1cli.engine.turn import stream_events
+    from r1cli.errors import NetworkError
+    from r1cli.wire.transport import NetworkPolicy
+
+    port_box: list[int] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=slowloris, args=(port_box, stop), daemon=True)
+    thread.start()
+    while not port_box:
+        time.sleep(0.01)
+    fake = type("S", (), {"url": f"http://127.0.0.1:{port_box[0]}"})()
+    request = make_request(
+        fake,
+        policy=NetworkPolicy(connect_timeout=2, read_timeout=0.8, max_retries=0),
+    )
+    assert request.spec == resolve_provider(
+        "openrouter", base_url=f"{fake.url}/api/v1"
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(NetworkError, match="response headers within 0.8 s"):
+            list(stream_events(request))
+    finally:
+        stop.set()
+        thread.join(2)
+    assert time.monotonic() - started < 3
+
+
+def test_deadline_flag_reaches_the_turn(run_r1: RunR1, server: FakeServer) -> None:
+    server.queue(sse_reply(chat_stream(["tick "] * 1000, finish=None), delay=0.01))
+    result = run_r1(
+        "--base-url",
+        f"{server.url}/api/v1",
+        "--deadline",
+        "1",
+        "hi",
+        env={"OPENROUTER_API_KEY": CANARY},
+    )
+    assert result.returncode == 6, result.stderr
+    assert "after the 1 s deadline" in result.stderr
+    assert result.stdout.startswith("tick tick")

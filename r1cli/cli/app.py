@@ -150,6 +150,9 @@ def ask(
     timeout: Annotated[
         Float, typer.Option("--timeout", help="Idle read timeout in seconds.")
     ] = None,
+    deadline: Annotated[
+        Float, typer.Option("--deadline", help="Whole-answer time limit in seconds.")
+    ] = None,
     no_history: Annotated[
         bool, typer.Option("--no-history", help="Store nothing.")
     ] = False,
@@ -221,6 +224,7 @@ def ask_options(values: dict[str, Any]) -> Any:
         show_reasoning=values.get("show_reasoning", False),
         sampling=sampling,
         timeout=values["timeout"],
+        deadline=values["deadline"],
         no_history=values["no_history"],
         json=values.get("json_output", False),
         raw=values.get("raw", False),

@@ -37,6 +37,10 @@ class Settings:
     timeout: float = 300.0
     connect_timeout: float = 10.0
     first_token_timeout: float = 600.0
+    # The whole turn (retries included), in seconds. Generous: reasoning models can
+    # think for many minutes, and an answer that is still arriving is worth waiting
+    # for; it stops only what never ends (an endless stream, keep-alives forever).
+    deadline: float = 1800.0
     max_retries: int = 2
     retry_backoff: float = 0.5
     history: bool = True

@@ -39,6 +39,7 @@ class AskOptions:
     show_reasoning: bool = False
     sampling: Sampling = field(default_factory=Sampling)
     timeout: float | None = None
+    deadline: float | None = None
     no_history: bool = False
     json: bool = False
     raw: bool = False
@@ -57,6 +58,7 @@ def resolve(opts: AskOptions, paths: Paths) -> tuple[Settings, ProviderSpec, str
         system=opts.system,
         reasoning=opts.reasoning,
         timeout=opts.timeout,
+        deadline=opts.deadline,
         debug=opts.debug or None,
         color=False if opts.no_color else None,
         history=False if opts.no_history else None,
@@ -161,6 +163,7 @@ def turn_request(
             read_timeout=settings.timeout,
             max_retries=settings.max_retries,
             backoff=settings.retry_backoff,
+            deadline=settings.deadline,
         ),
         first_token_timeout=settings.first_token_timeout,
         key_hint=key_hint(spec),

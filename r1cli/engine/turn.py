@@ -9,7 +9,6 @@ sink's `end` is called with the turn's final status before the exception propaga
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -135,14 +134,34 @@ def stream_events(
         if "html" in response.content_type:
             detail = describe_body(response.read_bounded(), response.content_type)
             raise ProviderFailed(f"unexpected response from {response.host}: {detail}")
-        yield from _sse_events(response, parser, request.first_token_timeout)
+        yield from _sse_events(
+            response,
+            parser,
+            request.first_token_timeout,
+            request.policy.read_timeout,
+        )
 
 
 def _sse_events(
-    response: StreamResponse, parser: StreamParser, first_token_timeout: float
+    response: StreamResponse,
+    parser: StreamParser,
+    first_token_timeout: float,
+    idle_timeout: float,
 ) -> Iterator[Event]:
+    """Events from an SSE body, under two deadlines the transport enforces at every
+    socket read: the first token (keep-alives count as waiting until then), and after
+    it the idle gap between pieces of answer (keep-alives no longer count: a model that
+    has started answering and then only sends comments is stuck)."""
     decoder = SSEDecoder()
-    deadline = time.monotonic() + first_token_timeout
+    watch = response.watch
+    host = response.host
+    watch.set(
+        "first token",
+        first_token_timeout,
+        f"no answer from {host} after {first_token_timeout:g} s "
+        "(the server only sent keep-alives)",
+        "the provider may be overloaded; try again later",
+    )
     answered = False
     idle_bytes = 0  # decoded bytes since the parser last produced an event
     try:
@@ -151,9 +170,17 @@ def _sse_events(
             for sse in decoder.feed(chunk):
                 for event in parser.feed(sse):
                     idle_bytes = 0
-                    answered = answered or isinstance(
-                        event, (ContentDelta, ReasoningDelta)
-                    )
+                    if isinstance(event, (ContentDelta, ReasoningDelta)):
+                        if not answered:
+                            answered = True
+                            watch.clear("first token")
+                        watch.set(
+                            "idle",
+                            idle_timeout,
+                            f"the answer from {host} stalled: nothing new for "
+                            f"{idle_timeout:g} s",
+                            "use --timeout SECONDS to wait longer",
+                        )
                     yield event
                 if parser.done:
                     return
@@ -161,22 +188,15 @@ def _sse_events(
                 # Blank lines, comments or unusable events: a gzip stream of them
                 # inflates a thousandfold and pinned the CPU for minutes.
                 raise ProviderFailed(
-                    f"malformed stream from {response.host}: "
+                    f"malformed stream from {host}: "
                     f"{idle_bytes // 2**20} MiB without a usable event"
                 )
-            if not answered and time.monotonic() > deadline:
-                raise NetworkError(
-                    f"no answer from {response.host} after {first_token_timeout:.0f} s "
-                    "(the server only sent keep-alives)",
-                    hint="the provider may be overloaded; try again later",
-                )
+            watch.check()
         for sse in decoder.close():
             yield from parser.feed(sse, at_eof=True)
         yield from parser.finish()
     except SSEOverflow:
-        raise ProviderFailed(
-            f"malformed stream from {response.host}: a line too long"
-        ) from None
+        raise ProviderFailed(f"malformed stream from {host}: a line too long") from None
 
 
 def _is_json(content_type: str) -> bool:

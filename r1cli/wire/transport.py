@@ -32,6 +32,7 @@ from r1cli.core.redact import redact_headers, redact_json, redact_text
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
 from r1cli.providers.base import HttpRequest, error_message
 from r1cli.wire import inflate
+from r1cli.wire.deadline import Watch, install
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_ERROR_BODY = 64 * 1024
@@ -47,6 +48,8 @@ class NetworkPolicy:
     max_backoff: float = 8.0
     # A server asking us to wait longer than this is not waited for.
     max_retry_wait: float = 60.0
+    # The whole turn, retries included: nothing may keep a request open longer.
+    deadline: float = 1800.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +63,13 @@ class Target:
 class StreamResponse:
     """A 200 response whose body is being streamed."""
 
-    def __init__(self, response: httpx.Response, host: str) -> None:
+    def __init__(
+        self, response: httpx.Response, host: str, watch: Watch | None = None
+    ) -> None:
         self._response = response
         self.host = host
+        # The engine adds its own deadlines (first token, idle answer) here.
+        self.watch = watch or Watch()
         self.headers: dict[str, str] = dict(response.headers.items())
         self.content_type = response.headers.get("content-type", "").lower()
 
@@ -70,21 +77,31 @@ class StreamResponse:
         """The decoded body in pieces of at most 64 KiB (gzip undone incrementally,
         so a consumer that stops reading stops the decompression); httpx errors →
         NetworkError, undecodable bodies → ProviderFailed."""
-        yield from _decoded(self._response, self.host, mid_stream=True)
+        yield from _decoded(self._response, self.host, True, self.watch)
 
     def read_bounded(self, limit: int = MAX_ERROR_BODY) -> bytes:
-        return _read_bounded(_decoded(self._response, self.host, True), limit)
+        return _read_bounded(
+            _decoded(self._response, self.host, True, self.watch), limit
+        )
 
 
-def _decoded(response: httpx.Response, host: str, mid_stream: bool) -> Iterator[bytes]:
+def _decoded(
+    response: httpx.Response, host: str, mid_stream: bool, watch: Watch
+) -> Iterator[bytes]:
+    """The body, inflated a piece at a time; every deadline is checked per piece."""
     encoding = response.headers.get("content-encoding", "")
     try:
         if inflate.handles(encoding):
-            yield from inflate.inflate(response.iter_raw(), encoding)
+            pieces = inflate.inflate(response.iter_raw(), encoding)
         else:  # brotli/zstd (when installed): httpx's decoder, not bounded per piece
-            yield from response.iter_bytes()
+            pieces = response.iter_bytes()
+        for piece in pieces:
+            watch.check()
+            yield piece
     except httpx.TransportError as exc:
-        raise network_error(exc, host, mid_stream=mid_stream) from None
+        raise watch.error_if_fired() or network_error(
+            exc, host, mid_stream=mid_stream
+        ) from None
     except (httpx.DecodingError, inflate.InflateError) as exc:
         raise ProviderFailed(
             f"could not decode the stream from {host}: {exc}"
@@ -115,6 +132,13 @@ def open_stream(
     """POST `request` and yield the streaming 200 response, retrying what is safe."""
     host = urlsplit(request.url).hostname or request.url
     timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    watch = Watch()
+    watch.set(
+        "turn",
+        policy.deadline,
+        f"stopped waiting for {host} after the {policy.deadline:g} s deadline",
+        "raise it with --deadline SECONDS or the deadline setting",
+    )
     # A loopback server is never reached through a proxy: with a plain-http base
     # URL the key would cross the proxy in clear, and a proxy cannot reach our
     # loopback anyway. trust_env=False drops only the proxy variables and .netrc
@@ -125,31 +149,43 @@ def open_stream(
         verify=_tls_context(),
         trust_env=not is_loopback_host(host),
     ) as client:
+        install(client, watch)
         if debug:
             _debug_request(request, debug)
         attempt = 0
         while True:
+            # Slowly trickled headers never trip the per-read timeout.
+            watch.set(
+                "headers",
+                policy.read_timeout,
+                f"{host} did not send its response headers within "
+                f"{policy.read_timeout:g} s",
+                "use --timeout SECONDS to wait longer",
+            )
             try:
-                response = _send(client, request, host)
+                response = _send(client, request, host, watch)
             except NetworkError as exc:
                 wait = _backoff(policy, attempt)
-                if attempt >= policy.max_retries:
+                if attempt >= policy.max_retries or watch.fired == "turn":
                     if attempt:
                         exc.message += f" after {attempt + 1} attempts"
                     raise
                 _announce(notify, f"{exc.message}; retrying in {wait:.1f} s")
             else:
+                watch.clear("headers")
                 if response.status_code == 200:
                     try:
-                        yield StreamResponse(response, host)
+                        yield StreamResponse(response, host, watch)
                     finally:
                         response.close()
                     return
-                error, wait = _failed_response(response, host, target, policy, attempt)
+                error, wait = _failed_response(
+                    response, host, target, policy, attempt, watch
+                )
                 if wait is None:
                     raise error
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
-            time.sleep(wait)
+            _sleep_within(watch, wait)
             attempt += 1
 
 
@@ -177,14 +213,28 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _send(client: httpx.Client, request: HttpRequest, host: str) -> httpx.Response:
+def _send(
+    client: httpx.Client, request: HttpRequest, host: str, watch: Watch
+) -> httpx.Response:
     try:
         built = client.build_request(
             "POST", request.url, headers=request.headers, json=request.body
         )
         return client.send(built, stream=True)
     except httpx.TransportError as exc:
-        raise network_error(exc, host, mid_stream=False) from None
+        raise watch.error_if_fired() or network_error(
+            exc, host, mid_stream=False
+        ) from None
+
+
+def _sleep_within(watch: Watch, seconds: float) -> None:
+    """Back off, but never past a deadline: then its error is raised instead."""
+    watch.clear("headers")  # set again for the next attempt
+    left = watch.left()
+    if left is not None and left <= seconds:
+        time.sleep(max(0.0, left))
+        watch.check()
+    time.sleep(seconds)
 
 
 def _announce(notify: Callable[[str], None] | None, message: str) -> None:
@@ -198,12 +248,13 @@ def _failed_response(
     target: Target,
     policy: NetworkPolicy,
     attempt: int,
+    watch: Watch,
 ) -> tuple[ProviderError, float | None]:
     """The error for a non-200 response, and how long to wait before a retry (or None)."""
     try:
         # Bounded before inflating: a gzip bomb of an error body must not be
         # decompressed whole (1 MB on the wire reached 2.1 GB with read()).
-        body = _read_bounded(_decoded(response, host, False), MAX_ERROR_BODY)
+        body = _read_bounded(_decoded(response, host, False, watch), MAX_ERROR_BODY)
     except (httpx.HTTPError, ProviderError):
         body = b""
     finally:

@@ -296,9 +296,7 @@ def test_keepalives_after_the_first_token_trip_the_idle_watchdog(
 def test_keepalives_before_the_first_token_are_waiting(server: FakeServer) -> None:
     from r1cli.wire.transport import NetworkPolicy
 
-    server.queue(
-        sse_reply(keepalives(40) + chat_stream(["late but fine"]), delay=0.02)
-    )
+    server.queue(sse_reply(keepalives(40) + chat_stream(["late but fine"]), delay=0.02))
     policy = NetworkPolicy(connect_timeout=2, read_timeout=0.5, max_retries=0)
     turn, error, _ = run(make_request(server, policy=policy))
     assert error is None and turn.content == "late but fine"
@@ -359,12 +357,10 @@ def test_trickled_headers_stop_at_the_header_deadline() -> None:
         fake,
         policy=NetworkPolicy(connect_timeout=2, read_timeout=0.8, max_retries=0),
     )
-    assert request.spec == resolve_provider(
-        "openrouter", base_url=f"{fake.url}/api/v1"
-    )
+    assert request.spec == resolve_provider("openrouter", base_url=f"{fake.url}/api/v1")
     started = time.monotonic()
     try:
-        with pytest.raises(NetworkError, match="response headers within 0.8 s"):
+        with pytest.raises(NetworkError, match=r"response headers within 0\.8 s"):
             list(stream_events(request))
     finally:
         stop.set()

@@ -8,7 +8,6 @@ sink's `end` is called with the turn's final status before the exception propaga
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from r1cli.core.messages import Conversation, Turn, TurnStatus
 from r1cli.core.params import Sampling
 from r1cli.engine.sink import TurnSink
 from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
-from r1cli.providers.base import StreamParser
+from r1cli.providers.base import StreamParser, loads
 from r1cli.providers.dialects import build_request, make_parser
 from r1cli.wire.sse import SSEDecoder, SSEOverflow
 from r1cli.wire.transport import (
@@ -206,7 +205,7 @@ def _is_json(content_type: str) -> bool:
 def _json_body(response: StreamResponse) -> object:
     raw = response.read_bounded()
     try:
-        return json.loads(raw.decode("utf-8", errors="replace"))
+        return loads(raw.decode("utf-8", errors="replace"))
     except ValueError:
         raise ProviderFailed(
             f"unexpected response from {response.host}: {describe_body(raw, '')}"

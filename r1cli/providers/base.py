@@ -6,6 +6,7 @@ and so the transport never needs to know a provider's body shape.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,6 +39,15 @@ class StreamParser(Protocol):
     def parse_body(self, body: Any) -> Iterator[Event]:
         """A JSON body where a stream was expected: a full answer, or an error."""
         ...
+
+
+def loads(text: str | bytes) -> Any:
+    """`json.loads`, with nesting too deep for the parser reported as the ValueError
+    it is: a 100,000-deep line was an internal RecursionError, not a malformed event."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def error_message(body: Any) -> str | None:

@@ -30,7 +30,7 @@ import httpx
 
 from r1cli.core.redact import redact_headers, redact_json, redact_text
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
-from r1cli.providers.base import HttpRequest, error_message
+from r1cli.providers.base import HttpRequest, error_message, loads
 from r1cli.wire import inflate
 from r1cli.wire.deadline import Watch, install
 
@@ -391,7 +391,7 @@ def describe_body(body: bytes, content_type: str) -> str:
         name = title.group(1).strip() if title else "an HTML page"
         return f"{name} (HTML page from an intermediary)"
     try:
-        parsed: Any = json.loads(text)
+        parsed: Any = loads(text)
     except ValueError:
         return text[:200]
     return (error_message(parsed) or text)[:300]

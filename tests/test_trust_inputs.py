@@ -98,3 +98,129 @@ def test_cli_dev_zero_is_a_usage_error(run_r1: RunR1, server: FakeServer) -> Non
     assert result.returncode == 2, result.stderr
     assert "/dev/zero is larger than" in result.stderr
     assert server.requests == []
+
+
+# -- item 9: settings, config files and parameters are validated up front ------------
+
+
+def write_config(home: Path, text: str | bytes) -> Path:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    path = home / "config" / "config.toml"
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    return path
+
+
+def ask_fake(run_r1: RunR1, server: FakeServer, *args: str) -> object:
+    return run_r1(
+        "--base-url",
+        f"{server.url}/api/v1",
+        *args,
+        "hi",
+        env={"OPENROUTER_API_KEY": CANARY},
+    )
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "1e308", "-inf"])
+def test_bad_timeout_in_config_is_a_config_error(
+    value: str, run_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    path = write_config(r1_home, f"timeout = {value}\n")
+    result = ask_fake(run_r1, server)
+    assert result.returncode == 3, result.stderr  # type: ignore[attr-defined]
+    errors = result.error_lines()  # type: ignore[attr-defined]
+    assert len(errors) == 1 and f"{path}: timeout must be" in errors[0]
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("flag", ["--timeout", "--deadline"])
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf", "1e308"])
+def test_bad_seconds_flag_is_a_usage_error(
+    flag: str, value: str, run_r1: RunR1, server: FakeServer
+) -> None:
+    result = ask_fake(run_r1, server, flag, value)
+    assert result.returncode == 2, result.stderr  # type: ignore[attr-defined]
+    assert f"error: {flag} must be" in result.stderr  # type: ignore[attr-defined]
+    assert server.requests == []
+
+
+def test_bad_timeout_in_environment_names_the_variable(
+    run_r1: RunR1, server: FakeServer
+) -> None:
+    result = run_r1(
+        "--base-url",
+        f"{server.url}/api/v1",
+        "hi",
+        env={"OPENROUTER_API_KEY": CANARY, "R1CLI_TIMEOUT": "nan"},
+    )
+    assert result.returncode == 3
+    assert "error: $R1CLI_TIMEOUT must be" in result.stderr
+
+
+def test_config_with_invalid_utf8_is_a_config_error(
+    run_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    path = write_config(r1_home, b'system = "caf\xe9"\n')
+    result = ask_fake(run_r1, server)
+    assert result.returncode == 3, result.stderr  # type: ignore[attr-defined]
+    assert f"error: {path} is not valid UTF-8" in result.stderr  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "value", ['"a\\r\\nX-Injected: 1"', '"a\\nb"', '"nul\\u0000"', '"caf\\u00e9"']
+)
+def test_unsendable_provider_header_is_a_config_error(
+    value: str, run_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    write_config(r1_home, f"[providers.openrouter.headers]\nX-Title = {value}\n")
+    result = ask_fake(run_r1, server)
+    assert result.returncode == 3, result.stderr  # type: ignore[attr-defined]
+    assert "providers.openrouter.headers.X-Title" in result.stderr  # type: ignore[attr-defined]
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--max-tokens", "0"),
+        ("--max-tokens", "-5"),
+        ("--temperature", "2.5"),
+        ("--temperature", "-0.1"),
+        ("--temperature", "nan"),
+        ("--top-p", "1.5"),
+        ("--min-p", "-1"),
+        ("--top-k", "-1"),
+        ("--frequency-penalty", "3"),
+        ("--presence-penalty", "-2.5"),
+        ("--repetition-penalty", "inf"),
+        ("--reasoning-max-tokens", "0"),
+    ],
+)
+def test_parameter_out_of_range_is_a_usage_error_naming_the_flag(
+    flag: str, value: str, run_r1: RunR1, server: FakeServer
+) -> None:
+    result = ask_fake(run_r1, server, flag, value)
+    assert result.returncode == 2, result.stderr  # type: ignore[attr-defined]
+    errors = result.error_lines()  # type: ignore[attr-defined]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {flag} must be")
+    assert server.requests == []
+
+
+def test_parameters_at_the_edges_are_accepted() -> None:
+    from r1cli.core.params import Sampling, validate_sampling
+
+    validate_sampling(
+        Sampling(
+            temperature=2.0,
+            top_p=0.0,
+            top_k=0,
+            min_p=1.0,
+            max_tokens=1,
+            frequency_penalty=-2.0,
+            presence_penalty=2.0,
+            repetition_penalty=0.0,
+            seed=-7,
+        )
+    )

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional, get_type_hints
 import typer
 
 from r1cli import __version__
-from r1cli.core.params import Sampling
+from r1cli.core.params import Sampling, validate_sampling
 
 app = typer.Typer(
     name="r1",
@@ -211,6 +211,7 @@ def ask_options(values: dict[str, Any]) -> Any:
         exclude_reasoning=values["no_reasoning"],
         extra=parse_body_options(values["option"] or []),
     )
+    validate_sampling(sampling)
     return AskOptions(
         words=tuple(values.get("prompt") or ()),
         model=values["model"],

@@ -360,7 +360,10 @@ def test_trickled_headers_stop_at_the_header_deadline() -> None:
     assert request.spec == resolve_provider("openrouter", base_url=f"{fake.url}/api/v1")
     started = time.monotonic()
     try:
-        with pytest.raises(NetworkError, match=r"response headers within 0\.8 s"):
+        with pytest.raises(
+            NetworkError,
+            match=r"response headers from 127\.0\.0\.1 within the read timeout \(0\.8 s\)",
+        ):
             list(stream_events(request))
     finally:
         stop.set()

@@ -158,8 +158,8 @@ def open_stream(
             watch.set(
                 "headers",
                 policy.read_timeout,
-                f"{host} did not send its response headers within "
-                f"{policy.read_timeout:g} s",
+                f"no complete response headers from {host} within the read "
+                f"timeout ({policy.read_timeout:g} s)",
                 "use --timeout SECONDS to wait longer",
             )
             try:

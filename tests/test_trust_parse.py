@@ -63,3 +63,64 @@ def test_deep_json_error_body_is_described_not_crashed(
     )
     assert result.returncode == 4, result.stderr
     assert "internal error" not in result.stderr
+
+
+# -- item 10: a turn without answer text is never silent ----------------------------
+
+
+def ask_with(run_r1: RunR1, server: FakeServer, chunks: list[bytes]) -> object:
+    server.queue(sse_reply(chunks))
+    return run_r1(
+        "--base-url",
+        f"{server.url}/api/v1",
+        "hi",
+        env={"OPENROUTER_API_KEY": CANARY},
+    )
+
+
+def test_tool_call_only_reply_is_reported(run_r1: RunR1, server: FakeServer) -> None:
+    from tests.conftest import chat_chunk
+
+    call = {
+        "tool_calls": [
+            {
+                "index": 0,
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": "{}"},
+            }
+        ]
+    }
+    chunks = [chat_chunk(call), chat_chunk({}, "tool_calls"), b"data: [DONE]\n\n"]
+    result = ask_with(run_r1, server, chunks)
+    assert result.returncode == 0, result.stderr  # type: ignore[attr-defined]
+    assert result.stdout.strip() == ""  # type: ignore[attr-defined]
+    warnings = [
+        line
+        for line in result.stderr.splitlines()  # type: ignore[attr-defined]
+        if line.startswith("warning:")
+    ]
+    assert len(warnings) == 1 and "asked to call a tool" in warnings[0]
+    assert "'tool_calls'" in warnings[0]
+
+
+def test_reasoning_only_reply_is_reported(run_r1: RunR1, server: FakeServer) -> None:
+    result = ask_with(run_r1, server, chat_stream([], ["thinking..."]))
+    assert result.returncode == 0
+    assert "warning: the model finished without an answer (only reasoning" in (
+        result.stderr  # type: ignore[attr-defined]
+    )
+
+
+def test_stream_of_only_unknown_shapes_is_a_provider_failure(
+    run_r1: RunR1, server: FakeServer
+) -> None:
+    chunks = [b'data: {"unexpected": %d}\n\n' % i for i in range(3)]
+    result = ask_with(run_r1, server, [*chunks, b"data: [DONE]\n\n"])
+    assert result.returncode == 5, result.stderr  # type: ignore[attr-defined]
+    assert "none of its 3 events had a known shape" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_a_normal_answer_has_no_notice(run_r1: RunR1, server: FakeServer) -> None:
+    result = ask_with(run_r1, server, chat_stream(["fine"], ["thought"]))
+    assert result.returncode == 0 and result.stderr == ""  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from r1cli.engine.sink import TurnSink
 from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser, loads
 from r1cli.providers.dialects import build_request, make_parser
-from r1cli.wire.sse import SSEDecoder, SSEOverflow
+from r1cli.wire.sse import SSEDecoder, SSEEvent, SSEOverflow
 from r1cli.wire.transport import (
     NetworkPolicy,
     StreamResponse,
@@ -74,6 +74,9 @@ def run_turn(
                 hint="try again",
             )
         turn.end(_final_status(turn))
+        notice = _no_answer_notice(turn)
+        if notice and notify:
+            notify(notice)
     except BaseException as exc:
         if turn.status == "streaming":
             turn.end(*_status_for(exc))
@@ -81,6 +84,22 @@ def run_turn(
     finally:
         _end_sinks(sinks, turn)
     return turn
+
+
+def _no_answer_notice(turn: Turn) -> str | None:
+    """What to tell the user when a turn finished cleanly without any answer text
+    (it used to end silently with exit 0). A cut at the token limit is reported by
+    the caller already."""
+    if turn.content or turn.finish_reason == "length":
+        return None
+    reason = turn.native_finish_reason or turn.finish_reason
+    if reason in ("tool_calls", "function_call", "tool_use"):
+        return (
+            f"the model asked to call a tool (finish reason {reason!r}) and gave no "
+            "answer text; r1 does not run tools"
+        )
+    what = "only reasoning" if turn.reasoning else "no text at all"
+    return f"the model finished without an answer ({what}; finish reason {reason!r})"
 
 
 def _final_status(turn: Turn) -> TurnStatus:
@@ -163,11 +182,15 @@ def _sse_events(
     )
     answered = False
     idle_bytes = 0  # decoded bytes since the parser last produced an event
+    unread = 0  # SSE events (other than [DONE]) the parser could make nothing of
+    read = 0  # SSE events that gave at least one event
     try:
         for chunk in response.iter_bytes():
             idle_bytes += len(chunk)
             for sse in decoder.feed(chunk):
+                produced = False
                 for event in parser.feed(sse):
+                    produced = True
                     idle_bytes = 0
                     if isinstance(event, (ContentDelta, ReasoningDelta)):
                         if not answered:
@@ -181,8 +204,14 @@ def _sse_events(
                             "use --timeout SECONDS to wait longer",
                         )
                     yield event
+                if produced and not _is_done_marker(sse):
+                    read += 1
+                elif not produced:
+                    unread += 1
                 if parser.done:
-                    return
+                    break
+            if parser.done:
+                break
             if idle_bytes > MAX_BYTES_WITHOUT_EVENT:
                 # Blank lines, comments or unusable events: a gzip stream of them
                 # inflates a thousandfold and pinned the CPU for minutes.
@@ -191,11 +220,27 @@ def _sse_events(
                     f"{idle_bytes // 2**20} MiB without a usable event"
                 )
             watch.check()
-        for sse in decoder.close():
-            yield from parser.feed(sse, at_eof=True)
-        yield from parser.finish()
+        else:
+            for sse in decoder.close():
+                for event in parser.feed(sse, at_eof=True):
+                    read += 1
+                    yield event
+            yield from parser.finish()
     except SSEOverflow:
         raise ProviderFailed(f"malformed stream from {host}: a line too long") from None
+    if unread and not read:
+        # Every event had a shape this provider's parser does not know: not an
+        # empty answer, a stream we could not read (wrong dialect, a proxy's own
+        # format).
+        raise ProviderFailed(
+            f"could not read the stream from {host}: none of its {unread} events "
+            "had a known shape",
+            hint="check the provider's dialect (and base URL) in the config",
+        )
+
+
+def _is_done_marker(sse: SSEEvent) -> bool:
+    return sse.data.strip() == "[DONE]"
 
 
 def _is_json(content_type: str) -> bool:

@@ -112,3 +112,20 @@ def test_private_keys_file_and_env_keys_give_no_warning(tmp_path: Path) -> None:
     # The environment wins, so the exposed file is not what is used.
     find_key(SPEC, keys_file, {"OPENROUTER_API_KEY": CANARY}, warn=warnings.append)
     assert warnings == []
+
+
+def test_cli_warns_about_an_exposed_keys_file_on_every_run(
+    run_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    keys_file = r1_home / "config" / "keys.toml"
+    keys_file.parent.mkdir(parents=True)
+    write_keys(keys_file, {"openrouter": CANARY})
+    keys_file.chmod(0o644)
+    for _ in range(2):
+        result = run_r1("--base-url", f"{server.url}/api/v1", "hi")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "ok\n"
+        assert result.stderr == (
+            f"warning: {keys_file} is open to other users (mode 644); "
+            f"fix: chmod 600 {keys_file}\n"
+        )

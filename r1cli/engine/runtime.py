@@ -118,7 +118,7 @@ def run_ask(opts: AskOptions, outcome: Outcome) -> Turn:
     outcome.debug = settings.debug
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
-    found = require_key(spec, paths.keys_file)
+    found = require_key(spec, paths.keys_file, warn=outcome.warn)
     if found:
         outcome.secrets.append(found.value)
     store = open_history(settings, paths, outcome)

@@ -17,9 +17,9 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'batch') _r1_words='--base-url --debug --help --history --jobs --max-cost --max-tokens --model --no-color --output --param --provider --quiet --shard --system --temperature --timeout --unordered -h -j -m -o -p -q -s' ;;
-        'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
         'config get') _r1_words='--help -h' ;;
@@ -50,6 +50,7 @@ _r1_option_value() {
     case "$1 $2" in
         'ask --base-url') _r1_value='text' ;;
         'ask --cid') _r1_value='text' ;;
+        'ask --deadline') _r1_value='text' ;;
         'ask --effort') _r1_value='choice low medium high' ;;
         'ask --file' | 'ask -f') _r1_value='file' ;;
         'ask --frequency-penalty') _r1_value='text' ;;
@@ -84,6 +85,7 @@ _r1_option_value() {
         'batch --timeout') _r1_value='text' ;;
         'chat --base-url') _r1_value='text' ;;
         'chat --cid') _r1_value='text' ;;
+        'chat --deadline') _r1_value='text' ;;
         'chat --effort') _r1_value='choice low medium high' ;;
         'chat --file' | 'chat -f') _r1_value='file' ;;
         'chat --frequency-penalty') _r1_value='text' ;;
@@ -148,7 +150,7 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
+        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
         return 0
     fi
     if (( COMP_CWORD > 1 )); then

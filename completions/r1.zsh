@@ -9,6 +9,7 @@ _r1_ask() {
         '(--cid)--cid[Continue this conversation (unique prefix).]:cid: ' \
         '(--continue -c)--continue[Continue the latest conversation.]' \
         '(--continue -c)-c[Continue the latest conversation.]' \
+        '(--deadline)--deadline[Whole-answer time limit in seconds.]:deadline: ' \
         '(--debug)--debug[Show request details and tracebacks.]' \
         '(--effort)--effort[Reasoning effort: low|medium|high.]:effort:(low medium high)' \
         '*--file[Attach a text file (repeatable).]:file:_files' \
@@ -83,6 +84,7 @@ _r1_chat() {
         '(--cid)--cid[Continue this conversation (unique prefix).]:cid: ' \
         '(--continue -c)--continue[Continue the latest conversation.]' \
         '(--continue -c)-c[Continue the latest conversation.]' \
+        '(--deadline)--deadline[Whole-answer time limit in seconds.]:deadline: ' \
         '(--debug)--debug[Show request details and tracebacks.]' \
         '(--effort)--effort[Reasoning effort: low|medium|high.]:effort:(low medium high)' \
         '*--file[Attach a text file (repeatable).]:file:_files' \

@@ -15,7 +15,13 @@ from typing import Annotated, Optional
 import typer
 
 from r1cli.cli.boundary import Scope, error_boundary
-from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_options
+from r1cli.core.params import (
+    Effort,
+    ReasoningMode,
+    Sampling,
+    parse_body_options,
+    validate_sampling,
+)
 from r1cli.engine.runtime import TurnOptions
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
@@ -96,6 +102,9 @@ BodyOpt = Annotated[
 TimeoutOpt = Annotated[
     Float, typer.Option("--timeout", help="Idle read timeout in seconds.")
 ]
+DeadlineOpt = Annotated[
+    Float, typer.Option("--deadline", help="Whole-answer time limit in seconds.")
+]
 NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Store nothing.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON Lines events on stdout.")]
 RawOpt = Annotated[
@@ -138,6 +147,7 @@ def ask(
     json_mode: JsonModeOpt = False,
     option: BodyOpt = None,
     timeout: TimeoutOpt = None,
+    deadline: DeadlineOpt = None,
     no_history: NoHistoryOpt = False,
     json_output: JsonOpt = False,
     raw: RawOpt = False,
@@ -175,6 +185,7 @@ def ask(
             json_mode=json_mode,
             option=option,
             timeout=timeout,
+            deadline=deadline,
             no_history=no_history,
             json_output=json_output,
             raw=raw,
@@ -215,6 +226,7 @@ def chat(
     json_mode: JsonModeOpt = False,
     option: BodyOpt = None,
     timeout: TimeoutOpt = None,
+    deadline: DeadlineOpt = None,
     no_history: NoHistoryOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
@@ -248,6 +260,7 @@ def chat(
             json_mode=json_mode,
             option=option,
             timeout=timeout,
+            deadline=deadline,
             no_history=no_history,
             no_color=no_color,
             debug=debug,
@@ -283,6 +296,7 @@ def turn_options(
     json_mode: bool = False,
     option: list[str] | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     no_history: bool = False,
     json_output: bool = False,
     raw: bool = False,
@@ -308,6 +322,7 @@ def turn_options(
         exclude_reasoning=no_reasoning,
         extra=parse_body_options(option or []),
     )
+    validate_sampling(params)
     return TurnOptions(
         words=tuple(prompt or ()),
         model=model,
@@ -321,6 +336,7 @@ def turn_options(
         show_reasoning=show_reasoning,
         params=params,
         timeout=timeout,
+        deadline=deadline,
         no_history=no_history,
         json=json_output,
         raw=raw,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,21 +40,75 @@ def find_key(
     spec: ProviderSpec,
     keys_file: Path,
     env: Mapping[str, str] | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
 ) -> FoundKey | None:
+    """The key for `spec` (None: there is none), checked to be sendable.
+
+    A key taken from a keys file that group or others can read is still used, but
+    `warn` gets one line with the fix each time (callers print it as a warning).
+    """
     env = os.environ if env is None else env
     # A keyless (local) provider never gets the generic key: it may be another
     # provider's, and must not be sent to a host other than its own.
     names = [spec.key_env] if spec.auth == "none" else [ENV_API_KEY, spec.key_env]
     for name in names:
         if name and env.get(name, "").strip():
-            return FoundKey(env[name].strip(), f"env:{name}")
+            value = env[name].strip()
+            check_key(value, f"${name}")
+            return FoundKey(value, f"env:{name}")
     stored = read_keys(keys_file).get(spec.name)
-    return FoundKey(stored, f"file:{keys_file}") if stored else None
+    if not stored:
+        return None
+    exposed = check_permissions(keys_file)
+    if exposed and warn is not None:
+        warn(exposed)
+    check_key(stored, f"{keys_file} (entry {spec.name!r})")
+    return FoundKey(stored, f"file:{keys_file}")
 
 
-def require_key(spec: ProviderSpec, keys_file: Path) -> FoundKey | None:
+def key_problem(key: str) -> str | None:
+    """What makes `key` unusable in an HTTP header, described without the key.
+
+    A key is sent as a header value: a line break would split the request (httpx
+    refuses it only after the request is built, so it was reported as a network
+    error and retried), and a non-ASCII character (the README's `sk-or-v1-…` pasted
+    as written) cannot be encoded at all.
+    """
+    for position, char in enumerate(key, start=1):
+        code = f"U+{ord(char):04X}"
+        if char in "\r\n":
+            return f"contains a line break ({code} at character {position})"
+        if char.isspace():
+            return f"contains whitespace ({code} at character {position})"
+        if not char.isprintable() or ord(char) == 0x7F:
+            return f"contains a control character ({code} at character {position})"
+        if not char.isascii():
+            return (
+                f"contains a non-ASCII character ({code} at character {position}); "
+                "API keys are plain ASCII"
+            )
+    return None
+
+
+def check_key(key: str, where: str) -> None:
+    """ConfigError (exit 3) naming where the key came from, when it cannot be sent."""
+    problem = key_problem(key)
+    if problem:
+        raise ConfigError(
+            f"the API key in {where} {problem}",
+            hint="copy the key again from the provider's dashboard",
+        )
+
+
+def require_key(
+    spec: ProviderSpec,
+    keys_file: Path,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> FoundKey | None:
     """The key for `spec`, or ConfigError (exit 3) when one is needed and missing."""
-    found = find_key(spec, keys_file)
+    found = find_key(spec, keys_file, warn=warn)
     if found is None and spec.needs_key:
         variable = spec.key_env or ENV_API_KEY
         raise ConfigError(
@@ -90,14 +144,18 @@ def check_permissions(keys_file: Path) -> str | None:
     except OSError:
         return None
     if mode & 0o077:
-        return f"{keys_file} is readable by other users (mode {mode:o}); run: chmod 600 {keys_file}"
+        return (
+            f"{keys_file} is open to other users (mode {mode:o}); "
+            f"fix: chmod 600 {keys_file}"
+        )
     return None
 
 
 def validate_key_text(text: str) -> str:
     key = text.strip()
-    if not key or any(ch.isspace() for ch in key) or not key.isprintable():
-        raise ConfigError(
-            "that does not look like an API key (empty or has spaces/controls)"
-        )
+    if not key:
+        raise ConfigError("that does not look like an API key (it is empty)")
+    problem = key_problem(key)
+    if problem:
+        raise ConfigError(f"that does not look like an API key: it {problem}")
     return key

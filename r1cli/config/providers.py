@@ -7,11 +7,13 @@ stream speaks, and which quirks apply. Resolving a spec never touches the networ
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from r1cli.core.redact import redact_url
 from r1cli.errors import ConfigError
 
 Dialect = Literal["openai", "anthropic"]
@@ -156,6 +158,38 @@ def resolve_provider(
     return _checked(spec)
 
 
+# RFC 9110 token characters for a header name.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _checked_headers(name: str, headers: Mapping[Any, Any]) -> dict[str, str]:
+    """Header names and values that can be sent as they are; a CR/LF in a value would
+    split the request (httpx refuses it only at send time, which was reported as a
+    network error and retried)."""
+    checked: dict[str, str] = {}
+    for key, value in headers.items():
+        where = f"config: providers.{name}.headers.{key}"
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string")
+        if not _TOKEN.fullmatch(str(key)):
+            raise ConfigError(f"{where}: not a valid header name")
+        bad = next(
+            (
+                ch
+                for ch in value
+                if ch in "\r\n" or (ord(ch) < 0x20 and ch != "\t") or ord(ch) == 0x7F
+            ),
+            None,
+        )
+        if bad is not None:
+            kind = "a line break" if bad in "\r\n" else "a control character"
+            raise ConfigError(f"{where}: the value contains {kind} (U+{ord(bad):04X})")
+        if not value.isascii():
+            raise ConfigError(f"{where}: the value must be ASCII")
+        checked[str(key)] = value
+    return checked
+
+
 def _spec_from_table(name: str, table: Any) -> ProviderSpec:
     if not isinstance(table, Mapping):
         raise ConfigError(f"config: [providers.{name}] must be a table")
@@ -196,10 +230,7 @@ def _spec_from_table(name: str, table: Any) -> ProviderSpec:
         auth=auth,
         key_env=table.get("key_env", base.key_env if name == base.name else None),
         default_model=table.get("model", base.default_model),
-        headers={
-            **base.headers,
-            **{str(k): str(v) for k, v in table.get("headers", {}).items()},
-        },
+        headers={**base.headers, **_checked_headers(name, table.get("headers", {}))},
         think_tags=table.get("think_tags", base.think_tags),
     )
 
@@ -213,7 +244,7 @@ def _checked(spec: ProviderSpec) -> ProviderSpec:
     parts = urlsplit(spec.base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
-            f"invalid base URL {spec.base_url!r} for provider {spec.name}"
+            f"invalid base URL {redact_url(spec.base_url)!r} for provider {spec.name}"
         )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigError(

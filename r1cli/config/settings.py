@@ -6,6 +6,7 @@ file and line (exit 3), never silently ignored.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import Any
 
 from r1cli.config.providers import DEFAULT_PROVIDER
 from r1cli.core.params import REASONING_MODES, ReasoningMode
-from r1cli.errors import ConfigError
+from r1cli.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +39,10 @@ class Settings:
     timeout: float = 300.0
     connect_timeout: float = 10.0
     first_token_timeout: float = 600.0
+    # The whole turn (retries included), in seconds. Generous: reasoning models can
+    # think for many minutes, and an answer that is still arriving is worth waiting
+    # for; it stops only what never ends (an endless stream, keep-alives forever).
+    deadline: float = 1800.0
     max_retries: int = 2
     retry_backoff: float = 0.5
     history: bool = True
@@ -79,6 +84,11 @@ def load_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid UTF-8 (byte {exc.start})",
+            hint=f"save it as UTF-8, or move it aside: mv {path} {path}.bak",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: {exc}",
@@ -97,6 +107,7 @@ def load_settings(
     env = os.environ if env is None else env
     data = load_toml(config_file)
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for key, value in data.items():
         if key in TABLES:
             if not isinstance(value, dict):
@@ -106,6 +117,7 @@ def load_settings(
             continue
         elif key in SCALARS:
             values[key] = coerce(key, value, f"{config_file}: {key}")
+            sources[key] = f"{config_file}: {key}"
         else:
             raise ConfigError(
                 f"{config_file}: unknown setting {key!r}",
@@ -115,7 +127,12 @@ def load_settings(
         raw = env.get(ENV_PREFIX + key.upper())
         if raw is not None and raw != "":
             values[key] = coerce(key, raw, f"${ENV_PREFIX}{key.upper()}")
-    values.update({k: v for k, v in flags.items() if v is not None})
+            sources[key] = f"${ENV_PREFIX}{key.upper()}"
+    for key, value in flags.items():
+        if value is not None:
+            values[key] = value
+            sources[key] = "--" + key.replace("_", "-")
+    check_numbers(values, sources)
     if "NO_COLOR" in env or env.get("TERM") == "dumb":
         values["color"] = False
     settings = Settings(**values)
@@ -141,6 +158,48 @@ def aliases(table: Mapping[str, Any], config_file: Path) -> dict[str, str]:
 
 def _spaced(text: str) -> bool:
     return any(ch.isspace() for ch in text.strip())
+
+
+# Seconds settings: finite and positive; at most a week (1e308 overflowed the clock
+# arithmetic, and no answer is worth waiting longer for).
+SECONDS = ("timeout", "connect_timeout", "first_token_timeout", "deadline")
+MAX_SECONDS = 7 * 24 * 3600.0
+# Other numbers and their allowed ranges (inclusive).
+RANGES: dict[str, tuple[float, float]] = {
+    "retry_backoff": (0.0, 600.0),
+    "max_retries": (0, 100),
+    "context_window": (0, 100_000_000),
+}
+
+
+def number_problem(key: str, value: float) -> str | None:
+    """What is wrong with a numeric setting's value, or None. Shared by the config
+    file, the environment and the flags (`--timeout`, `--deadline`)."""
+    if key in SECONDS:
+        if not math.isfinite(value) or value <= 0 or value > MAX_SECONDS:
+            return (
+                f"must be a number of seconds above 0 and at most {MAX_SECONDS:.0f} "
+                f"(got {value!r})"
+            )
+    elif key in RANGES:
+        low, high = RANGES[key]
+        if not math.isfinite(value) or not low <= value <= high:
+            return f"must be between {low:g} and {high:g} (got {value!r})"
+    return None
+
+
+def check_numbers(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    """ConfigError (config file, environment) or UsageError (flag) naming where a bad
+    number came from."""
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        problem = number_problem(key, value)
+        if problem:
+            where = sources.get(key, key)
+            if where.startswith("--"):
+                raise UsageError(f"{where} {problem}")
+            raise ConfigError(f"{where} {problem}")
 
 
 def coerce(key: str, value: Any, where: str) -> Any:

@@ -208,3 +208,47 @@ def merge_params(flags: Sampling, defaults: Mapping[str, Any]) -> Sampling:
         if value not in (None, (), False):
             values[name] = value
     return replace(Sampling(**values), extra={**extra, **flags.extra})
+
+
+# Allowed ranges (inclusive) of the numeric request parameters, as OpenRouter
+# documents them for its chat completions API; None: no bound on that side.
+PARAM_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "top_k": (0, None),
+    "min_p": (0.0, 1.0),
+    "max_tokens": (1, None),
+    "frequency_penalty": (-2.0, 2.0),
+    "presence_penalty": (-2.0, 2.0),
+    "repetition_penalty": (0.0, 2.0),
+    "reasoning_max_tokens": (1, None),
+}
+
+
+def param_problem(name: str, value: float) -> str | None:
+    """What is wrong with one numeric parameter's value, or None."""
+    low, high = PARAM_RANGES.get(name, (None, None))
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number (got {value!r})"
+    if low is not None and high is not None and not low <= value <= high:
+        return f"must be between {low:g} and {high:g} (got {value!r})"
+    if low is not None and value < low:
+        return f"must be at least {low:g} (got {value!r})"
+    if high is not None and value > high:
+        return f"must be at most {high:g} (got {value!r})"
+    return None
+
+
+def validate_sampling(sampling: Sampling) -> None:
+    """UsageError (exit 2) naming the flag of the first out-of-range parameter.
+
+    Checked before any request: a provider would reject it (exit 4) after a round
+    trip, or silently clamp it.
+    """
+    values = {**sampling.number_params()}
+    if sampling.reasoning_max_tokens is not None:
+        values["reasoning_max_tokens"] = sampling.reasoning_max_tokens
+    for name, value in values.items():
+        problem = param_problem(name, value)
+        if problem:
+            raise UsageError(f"--{name.replace('_', '-')} {problem}")

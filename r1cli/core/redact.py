@@ -23,11 +23,32 @@ _SECRET_NAMES = re.compile(
 MIN_SECRET_LENGTH = 8
 
 
-def redact_text(text: str, secrets: Iterable[str]) -> str:
+# Credentials recognised by their context in free text, whatever their value: the
+# userinfo of a URL (`https://user:pass@host`), a bearer token, and `name=value` /
+# `name: value` for credential names (a query string, a log line, a JSON dump).
+_URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.\-]*://)[^/\s?#@]*@", re.IGNORECASE)
+_BEARER = re.compile(r"(\bbearer\s+)[^\s\"',;]+", re.IGNORECASE)
+_NAMED_VALUE = re.compile(
+    r"((?:\b(?:x-)?api[_-]?key|\baccess[_-]?token|\bsecret|\bpassword|[?&](?:key|token))"
+    r"[\"']?\s*[=:]\s*[\"']?)(?!\[REDACTED\])[^\s\"'&,;#]+",
+    re.IGNORECASE,
+)
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` without the given secret values and without credentials recognisable
+    by their context (URL userinfo, `Bearer …`, `api_key=…`)."""
     for secret in secrets:
         if len(secret) >= MIN_SECRET_LENGTH:
             text = text.replace(secret, REDACTED)
-    return text
+    text = _URL_USERINFO.sub(rf"\1{REDACTED}@", text)
+    text = _BEARER.sub(rf"\1{REDACTED}", text)
+    return _NAMED_VALUE.sub(rf"\1{REDACTED}", text)
+
+
+def redact_url(url: str) -> str:
+    """`url` without its userinfo (`user:password@`) and credential query values."""
+    return redact_text(url)
 
 
 def redact_headers(

@@ -7,7 +7,9 @@ never silently mangled.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,12 +40,26 @@ def decode_stdin(data: bytes, encoding: str = "utf-8") -> str:
 
 
 def read_attachment(path: Path) -> str:
+    """A text file's contents, read no further than the size limit.
+
+    A regular file's size is checked before reading (a 1 GiB file cost 1 GB of
+    memory); a pipe (`-f <(cmd)`) or a device is read up to one byte past the limit
+    (`-f /dev/zero` read until MemoryError).
+    """
+    too_big = UsageError(
+        f"{path} is larger than {MAX_ATTACHMENT_BYTES // 1024} KiB",
+        hint="attach a smaller file, or the part of it that matters",
+    )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_ATTACHMENT_BYTES:
+                raise too_big
+            data = handle.read(MAX_ATTACHMENT_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise UsageError(f"{path} is larger than {MAX_ATTACHMENT_BYTES // 1024} KiB")
+        raise too_big
     if b"\x00" in data:
         raise UsageError(f"{path} looks like a binary file; only text can be attached")
     try:

@@ -60,6 +60,7 @@ class TurnOptions:
     show_reasoning: bool = False
     params: Sampling = field(default_factory=Sampling)
     timeout: float | None = None
+    deadline: float | None = None
     no_history: bool = False
     json: bool = False
     raw: bool = False
@@ -132,7 +133,7 @@ class Runtime:
 
     def find_key(self, spec: ProviderSpec) -> str | None:
         """The key `spec` needs (ConfigError when missing), noted for redaction."""
-        found = require_key(spec, self.paths.keys_file)
+        found = require_key(spec, self.paths.keys_file, warn=self.notify)
         if found is None:
             return None
         if found.value not in self.secrets:
@@ -188,6 +189,7 @@ class Runtime:
                 read_timeout=settings.timeout,
                 max_retries=settings.max_retries,
                 backoff=settings.retry_backoff,
+                deadline=settings.deadline,
             ),
             first_token_timeout=settings.first_token_timeout,
             key_hint=key_hint(self.spec),
@@ -320,6 +322,7 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
         system=opts.system,
         reasoning=opts.reasoning,
         timeout=opts.timeout,
+        deadline=opts.deadline,
         debug=opts.debug or None,
         color=False if opts.no_color else None,
         history=False if opts.no_history else None,

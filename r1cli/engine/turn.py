@@ -8,8 +8,6 @@ sink's `end` is called with the turn's final status before the exception propaga
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -20,9 +18,9 @@ from r1cli.core.models import ModelInfo, cost_from_prices
 from r1cli.core.params import Sampling
 from r1cli.core.sink import TurnSink
 from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
-from r1cli.providers.base import StreamParser
+from r1cli.providers.base import StreamParser, loads
 from r1cli.providers.dialects import build_request, make_parser
-from r1cli.wire.sse import SSEDecoder, SSEOverflow
+from r1cli.wire.sse import SSEDecoder, SSEEvent, SSEOverflow
 from r1cli.wire.transport import (
     NetworkPolicy,
     StreamResponse,
@@ -30,6 +28,10 @@ from r1cli.wire.transport import (
     describe_body,
     open_stream,
 )
+
+# More decoded bytes than this with no event from the parser is not a stream making
+# progress (twice the SSE decoder's line cap in ASCII, so one huge event still fits).
+MAX_BYTES_WITHOUT_EVENT = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,9 @@ def run_turn(
                 hint="try again",
             )
         turn.end(_final_status(turn))
+        notice = _no_answer_notice(turn)
+        if notice and notify:
+            notify(notice)
     except BaseException as exc:
         if turn.status == "streaming":
             status, error = _status_for(exc)
@@ -93,6 +98,22 @@ def run_turn(
     finally:
         _end_sinks(sinks, turn)
     return turn
+
+
+def _no_answer_notice(turn: Turn) -> str | None:
+    """What to tell the user when a turn finished cleanly without any answer text
+    (it used to end silently with exit 0). A cut at the token limit is reported by
+    the caller already."""
+    if turn.content or turn.finish_reason == "length":
+        return None
+    reason = turn.native_finish_reason or turn.finish_reason
+    if reason in ("tool_calls", "function_call", "tool_use"):
+        return (
+            f"the model asked to call a tool (finish reason {reason!r}) and gave no "
+            "answer text; r1 does not run tools"
+        )
+    what = "only reasoning" if turn.reasoning else "no text at all"
+    return f"the model finished without an answer ({what}; finish reason {reason!r})"
 
 
 def _final_status(turn: Turn) -> TurnStatus:
@@ -145,38 +166,95 @@ def stream_events(
         if "html" in response.content_type:
             detail = describe_body(response.read_bounded(), response.content_type)
             raise ProviderFailed(f"unexpected response from {response.host}: {detail}")
-        yield from _sse_events(response, parser, request.first_token_timeout)
+        yield from _sse_events(
+            response,
+            parser,
+            request.first_token_timeout,
+            request.policy.read_timeout,
+        )
 
 
 def _sse_events(
-    response: StreamResponse, parser: StreamParser, first_token_timeout: float
+    response: StreamResponse,
+    parser: StreamParser,
+    first_token_timeout: float,
+    idle_timeout: float,
 ) -> Iterator[Event]:
+    """Events from an SSE body, under two deadlines the transport enforces at every
+    socket read: the first token (keep-alives count as waiting until then), and after
+    it the idle gap between pieces of answer (keep-alives no longer count: a model that
+    has started answering and then only sends comments is stuck)."""
     decoder = SSEDecoder()
-    deadline = time.monotonic() + first_token_timeout
+    watch = response.watch
+    host = response.host
+    watch.set(
+        "first token",
+        first_token_timeout,
+        f"no answer from {host} after {first_token_timeout:g} s "
+        "(the server only sent keep-alives)",
+        "the provider may be overloaded; try again later",
+    )
     answered = False
+    idle_bytes = 0  # decoded bytes since the parser last produced an event
+    unread = 0  # SSE events (other than [DONE]) the parser could make nothing of
+    read = 0  # SSE events that gave at least one event
     try:
         for chunk in response.iter_bytes():
+            idle_bytes += len(chunk)
             for sse in decoder.feed(chunk):
+                produced = False
                 for event in parser.feed(sse):
-                    answered = answered or isinstance(
-                        event, (ContentDelta, ReasoningDelta)
-                    )
+                    produced = True
+                    idle_bytes = 0
+                    if isinstance(event, (ContentDelta, ReasoningDelta)):
+                        if not answered:
+                            answered = True
+                            watch.clear("first token")
+                        watch.set(
+                            "idle",
+                            idle_timeout,
+                            f"the answer from {host} stalled: nothing new for "
+                            f"{idle_timeout:g} s",
+                            "use --timeout SECONDS to wait longer",
+                        )
                     yield event
+                if produced and not _is_done_marker(sse):
+                    read += 1
+                elif not produced:
+                    unread += 1
                 if parser.done:
-                    return
-            if not answered and time.monotonic() > deadline:
-                raise NetworkError(
-                    f"no answer from {response.host} after {first_token_timeout:.0f} s "
-                    "(the server only sent keep-alives)",
-                    hint="the provider may be overloaded; try again later",
+                    break
+            if parser.done:
+                break
+            if idle_bytes > MAX_BYTES_WITHOUT_EVENT:
+                # Blank lines, comments or unusable events: a gzip stream of them
+                # inflates a thousandfold and pinned the CPU for minutes.
+                raise ProviderFailed(
+                    f"malformed stream from {host}: "
+                    f"{idle_bytes // 2**20} MiB without a usable event"
                 )
-        for sse in decoder.close():
-            yield from parser.feed(sse, at_eof=True)
-        yield from parser.finish()
+            watch.check()
+        else:
+            for sse in decoder.close():
+                for event in parser.feed(sse, at_eof=True):
+                    read += 1
+                    yield event
+            yield from parser.finish()
     except SSEOverflow:
+        raise ProviderFailed(f"malformed stream from {host}: a line too long") from None
+    if unread and not read:
+        # Every event had a shape this provider's parser does not know: not an
+        # empty answer, a stream we could not read (wrong dialect, a proxy's own
+        # format).
         raise ProviderFailed(
-            f"malformed stream from {response.host}: a line too long"
-        ) from None
+            f"could not read the stream from {host}: none of its {unread} events "
+            "had a known shape",
+            hint="check the provider's dialect (and base URL) in the config",
+        )
+
+
+def _is_done_marker(sse: SSEEvent) -> bool:
+    return sse.data.strip() == "[DONE]"
 
 
 def _is_json(content_type: str) -> bool:
@@ -186,7 +264,7 @@ def _is_json(content_type: str) -> bool:
 def _json_body(response: StreamResponse) -> object:
     raw = response.read_bounded()
     try:
-        return json.loads(raw.decode("utf-8", errors="replace"))
+        return loads(raw.decode("utf-8", errors="replace"))
     except ValueError:
         raise ProviderFailed(
             f"unexpected response from {response.host}: {describe_body(raw, '')}"

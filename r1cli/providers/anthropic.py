@@ -7,7 +7,6 @@ counts (replace, never add). The stream ends with `message_stop`; there is no `[
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ from r1cli.core.messages import Conversation
 from r1cli.core.models import ModelInfo
 from r1cli.core.params import Sampling
 from r1cli.errors import ProviderFailed
-from r1cli.providers.base import HttpRequest, raise_stream_error
+from r1cli.providers.base import HttpRequest, loads, raise_stream_error
 from r1cli.wire.sse import SSEEvent
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -96,7 +95,7 @@ class MessagesParser:
         if self.done:
             return
         try:
-            data = json.loads(sse.data)
+            data = loads(sse.data)
         except ValueError:
             if at_eof:
                 return

@@ -11,10 +11,10 @@ from typing import Any, Protocol
 
 from r1cli.core.events import Event
 from r1cli.errors import ProviderFailed
-from r1cli.wire.http import HttpRequest, error_code, error_message
+from r1cli.wire.http import HttpRequest, error_code, error_message, loads
 from r1cli.wire.sse import SSEEvent
 
-__all__ = ["HttpRequest", "StreamParser", "raise_stream_error"]
+__all__ = ["HttpRequest", "StreamParser", "loads", "raise_stream_error"]
 
 
 class StreamParser(Protocol):

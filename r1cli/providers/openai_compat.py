@@ -26,7 +26,7 @@ from r1cli.core.messages import Conversation
 from r1cli.core.models import ModelInfo, per_million
 from r1cli.core.params import Sampling
 from r1cli.errors import ProviderFailed
-from r1cli.providers.base import HttpRequest, raise_stream_error
+from r1cli.providers.base import HttpRequest, loads, raise_stream_error
 from r1cli.providers.think_tags import ThinkTagSplitter
 from r1cli.wire.sse import SSEEvent
 
@@ -248,14 +248,14 @@ def _decode(data: str) -> Any:
     if data[:1] == "{":
         try:
             value, end = _scan_json(data, 0)
-        except (ValueError, StopIteration):
+        except (ValueError, StopIteration, RecursionError):
             pass  # json.loads raises the error it would have raised anyway
         else:
             if end == len(data):
                 return value
     elif data.strip() == "[DONE]":
         return "[DONE]"
-    return json.loads(data)
+    return loads(data)
 
 
 def _add_reasoning(delta: dict[str, Any], out: list[Event]) -> bool:
@@ -314,7 +314,7 @@ def normalise_finish(reason: str) -> str:
 
 def _loads_or_text(data: str) -> Any:
     try:
-        return json.loads(data)
+        return loads(data)
     except ValueError:
         return data
 

@@ -49,6 +49,10 @@ class StderrSpinner:
         with self._lock:
             if not self._enabled or self._thread is not None:
                 return
+            if self._file is sys.stderr:
+                # Other code (a retry warning) writes to sys.stderr while we draw:
+                # route it through us so the spinner line is cleared first.
+                sys.stderr = _ClearingStream(self._file, self)
             self._started_at = time.monotonic()
             self._stopping.clear()
             self._thread = threading.Thread(
@@ -63,9 +67,21 @@ class StderrSpinner:
         if thread is not None and thread is not threading.current_thread():
             thread.join()
         with self._lock:
+            current = sys.stderr
+            if isinstance(current, _ClearingStream) and current.spinner is self:
+                sys.stderr = current.stream
             if self._drawn:
                 self._write("\r" + " " * self._drawn + "\r")
                 self._drawn = 0
+
+    def write_message(self, text: str) -> int:
+        """Write `text` (a whole message) below a cleared spinner line; the spinner
+        redraws on the next line at its next tick."""
+        with self._lock:
+            if self._drawn:
+                self._write("\r" + " " * self._drawn + "\r")
+                self._drawn = 0
+            return self._file.write(text)
 
     def _run(self) -> None:
         frame = 0
@@ -92,3 +108,17 @@ class StderrSpinner:
         except (OSError, ValueError):
             self._enabled = False
             self._drawn = 0
+
+
+class _ClearingStream:
+    """sys.stderr while a spinner draws: writes go through `write_message`."""
+
+    def __init__(self, stream: TextIO, spinner: StderrSpinner) -> None:
+        self.stream = stream
+        self.spinner = spinner
+
+    def write(self, text: str) -> int:
+        return self.spinner.write_message(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)

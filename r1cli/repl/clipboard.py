@@ -69,6 +69,7 @@ class _Tool:
     name: str
     args: tuple[str, ...] = ()
     encoding: str = "utf-8"
+    label: str = ""  # how it is reported, when not by its name
 
 
 def osc52_sequence(data: bytes, env: Mapping[str, str]) -> str:
@@ -115,6 +116,10 @@ def copy_text(
     problems: list[str] = []
 
     skip = _osc52_skip_reason(terminal, env, len(data))
+    passthrough = _tmux_passthrough(env) if env.get("TMUX") else None
+    if skip is None and passthrough is False:
+        # tmux swallows the sequence: reporting "copied via OSC 52" would be a lie.
+        skip = "OSC 52 not sent: tmux drops it (allow-passthrough is off)"
     if skip is not None:
         problems.append(skip)
     elif terminal is not None:  # always so here; spelled out for type checkers
@@ -126,7 +131,9 @@ def copy_text(
         else:
             methods.append("OSC 52")
 
-    tool, tool_problems, found_any = _copy_with_tool(text, env)
+    tool, tool_problems, found_any = _copy_with_tool(
+        text, env, tmux_buffer=passthrough is False
+    )
     if tool is not None:
         methods.append(tool)
     problems.extend(tool_problems)
@@ -182,20 +189,59 @@ def _over_ssh_without_display(env: Mapping[str, str]) -> bool:
     return over_ssh and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
 
 
+def _tmux_passthrough(env: Mapping[str, str]) -> bool | None:
+    """Whether the tmux we run in forwards OSC 52 (`allow-passthrough`, tmux 3.3+);
+    None when tmux cannot be asked."""
+    executable = shutil.which("tmux", path=env.get("PATH", os.defpath))
+    if executable is None:
+        return None
+    queries = [["show-options", "-gqv", "allow-passthrough"]]
+    if env.get("TMUX_PANE"):  # a pane's own setting wins over the global one
+        pane = env["TMUX_PANE"]
+        queries.append(["show-options", "-pqv", "-t", pane, "allow-passthrough"])
+    value = ""
+    for query in queries:
+        try:
+            done = subprocess.run(
+                [executable, *query],
+                capture_output=True,
+                env=dict(env),
+                timeout=TOOL_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if done.returncode != 0:
+            return None
+        answer = done.stdout.decode("utf-8", "replace").strip()
+        value = answer or value
+    # Empty: a tmux older than 3.3, which passed everything through.
+    return value in ("on", "all", "")
+
+
 def _copy_with_tool(
-    text: str, env: Mapping[str, str]
+    text: str, env: Mapping[str, str], *, tmux_buffer: bool = False
 ) -> tuple[str | None, list[str], bool]:
     """Try the tools in order until one takes the text.
 
     Returns the name of the tool that did (or None), the problems met on the way,
     and whether any tool was found at all (it changes the advice we give).
+    `tmux_buffer` puts tmux's own buffer first (`load-buffer -w` also hands it to
+    the outer terminal's clipboard when tmux's set-clipboard allows).
     """
-    if _over_ssh_without_display(env):
+    tools = _candidate_tools(env)
+    if tmux_buffer:
+        tmux = _Tool("tmux", ("load-buffer", "-w", "-"), label="the tmux buffer")
+        if _over_ssh_without_display(env):
+            tools = [tmux]
+        else:
+            tools.insert(0, tmux)
+    elif _over_ssh_without_display(env):
         return None, ["no clipboard tool used over SSH without a display"], False
     search_path = env.get("PATH", os.defpath)
     problems: list[str] = []
     missing: list[str] = []
-    for tool in _candidate_tools(env):
+    for tool in tools:
         executable = shutil.which(tool.name, path=search_path)
         if executable is None:
             missing.append(tool.name)
@@ -203,7 +249,7 @@ def _copy_with_tool(
         data = text.encode(tool.encoding, errors="replace")
         failure = _run_tool([executable, *tool.args], data, env)
         if failure is None:
-            return tool.name, problems, True
+            return tool.label or tool.name, problems, True
         problems.append(f"{tool.name} {failure}")
     found_any = bool(problems)  # every tool found and run left a problem behind
     if not found_any:
@@ -257,6 +303,11 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def _hint(env: Mapping[str, str], found_tool: bool) -> str:
+    if env.get("TMUX"):
+        return (
+            "let tmux pass OSC 52 through: tmux set -g allow-passthrough on "
+            "(add it to ~/.tmux.conf to keep it)"
+        )
     if _over_ssh_without_display(env):
         return "use a terminal with OSC 52 (in tmux: set -g allow-passthrough on)"
     if found_tool:  # installing more tools would not help; the display might

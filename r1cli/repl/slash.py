@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from r1cli.core.params import EFFORTS, PARAM_KINDS, REASONING_MODES
+from r1cli.core.redact import redact_url
 from r1cli.errors import UsageError
 from r1cli.render.footer import count as _count
 from r1cli.render.footer import format_cost
@@ -174,7 +175,7 @@ def _provider(context: SlashContext, argument: str) -> SlashResult:
         session.set_provider(name, model.strip() or None)
     return SlashResult(
         [
-            f"provider: {session.spec.name} ({session.spec.base_url}) · model: {session.model}"
+            f"provider: {session.spec.name} ({redact_url(session.spec.base_url or '')}) · model: {session.model}"
         ]
     )
 

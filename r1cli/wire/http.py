@@ -8,6 +8,7 @@ Anthropic, DeepSeek and ModelsLab shapes), which is why they live below the prov
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -45,6 +46,8 @@ class NetworkPolicy:
     max_retry_wait: float = 60.0
     # Shared by concurrent requests so a 429 slows them all (None: no pacing).
     throttle: Throttle | None = None
+    # The whole turn, retries included: nothing may keep a request open longer.
+    deadline: float = 1800.0
 
 
 def error_message(body: Any) -> str | None:
@@ -86,3 +89,12 @@ def error_code(body: Any) -> int | None:
         if isinstance(code, str) and code.isdigit():
             return int(code)
     return None
+
+
+def loads(text: str | bytes) -> Any:
+    """`json.loads`, with nesting too deep for the parser reported as the ValueError
+    it is: a 100,000-deep line was an internal RecursionError, not a malformed event."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None

@@ -26,6 +26,11 @@ __all__ = ["MAX_LINE_CHARS", "SSEDecoder", "SSEEvent", "SSEOverflow"]
 MAX_LINE_CHARS = 16 * 1024 * 1024
 
 _EOL = re.compile(r"\r\n|\r|\n")
+# Three or more line terminators in a row act like two: the first ends a line, the
+# second (a blank line) dispatches, and every further blank line finds nothing to
+# dispatch. Collapsing them keeps a flood of blank lines (a gzip stream of them
+# inflates a thousandfold) from costing a Python call per line.
+_BLANK_RUN = re.compile(r"(?:\r\n|\r|\n){3,}")
 _BOM = "\ufeff"
 
 
@@ -101,8 +106,10 @@ class SSEDecoder:
             text = text[1:]  # the LF half of a CRLF split across reads
         if "\r" in text:
             self._after_cr = text[-1] == "\r"
-            return self._feed_lines(text)
+            return self._feed_lines(_BLANK_RUN.sub("\n\n", text))
         self._after_cr = False
+        if "\n\n\n" in text:
+            text = _BLANK_RUN.sub("\n\n", text)
         return self._feed_lf(text)
 
     def _feed_lines(self, text: str) -> list[SSEEvent]:

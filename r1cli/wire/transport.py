@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import ipaddress
 import json
 import os
 import random
@@ -27,9 +28,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from r1cli.core.redact import redact_headers, redact_json
+from r1cli.core.redact import redact_headers, redact_json, redact_text
 from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
-from r1cli.wire.http import HttpRequest, NetworkPolicy, error_message
+from r1cli.wire import inflate
+from r1cli.wire.deadline import Watch, install
+from r1cli.wire.http import HttpRequest, NetworkPolicy, error_message, loads
 
 __all__ = ["NetworkPolicy", "StreamResponse", "Target", "open_stream"]
 
@@ -48,32 +51,61 @@ class Target:
 class StreamResponse:
     """A 200 response whose body is being streamed."""
 
-    def __init__(self, response: httpx.Response, host: str) -> None:
+    def __init__(
+        self, response: httpx.Response, host: str, watch: Watch | None = None
+    ) -> None:
         self._response = response
         self.host = host
+        # The engine adds its own deadlines (first token, idle answer) here.
+        self.watch = watch or Watch()
         self.headers: dict[str, str] = dict(response.headers.items())
         self.content_type = response.headers.get("content-type", "").lower()
 
     def iter_bytes(self) -> Iterator[bytes]:
-        """The decoded body (gzip undone incrementally); httpx errors → NetworkError."""
-        try:
-            yield from self._response.iter_bytes()
-        except httpx.TransportError as exc:
-            raise network_error(exc, self.host, mid_stream=True) from None
-        except httpx.DecodingError as exc:
-            raise ProviderFailed(
-                f"could not decode the stream from {self.host}: {exc}"
-            ) from None
+        """The decoded body in pieces of at most 64 KiB (gzip undone incrementally,
+        so a consumer that stops reading stops the decompression); httpx errors →
+        NetworkError, undecodable bodies → ProviderFailed."""
+        yield from _decoded(self._response, self.host, True, self.watch)
 
     def read_bounded(self, limit: int = MAX_ERROR_BODY) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in self.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit:
-                break
-        return b"".join(chunks)[:limit]
+        return _read_bounded(
+            _decoded(self._response, self.host, True, self.watch), limit
+        )
+
+
+def _decoded(
+    response: httpx.Response, host: str, mid_stream: bool, watch: Watch
+) -> Iterator[bytes]:
+    """The body, inflated a piece at a time; every deadline is checked per piece."""
+    encoding = response.headers.get("content-encoding", "")
+    try:
+        if inflate.handles(encoding):
+            pieces = inflate.inflate(response.iter_raw(), encoding)
+        else:  # brotli/zstd (when installed): httpx's decoder, not bounded per piece
+            pieces = response.iter_bytes()
+        for piece in pieces:
+            watch.check()
+            yield piece
+    except httpx.TransportError as exc:
+        raise watch.error_if_fired() or network_error(
+            exc, host, mid_stream=mid_stream
+        ) from None
+    except (httpx.DecodingError, inflate.InflateError) as exc:
+        raise ProviderFailed(
+            f"could not decode the stream from {host}: {exc}"
+        ) from None
+
+
+def _read_bounded(pieces: Iterator[bytes], limit: int) -> bytes:
+    """At most `limit` bytes of `pieces`, reading (and inflating) no further."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in pieces:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]
 
 
 @contextmanager
@@ -87,43 +119,63 @@ def open_stream(
 ) -> Iterator[StreamResponse]:
     """POST `request` and yield the streaming 200 response, retrying what is safe."""
     host = urlsplit(request.url).hostname or request.url
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    with httpx.Client(
-        timeout=timeout, follow_redirects=False, verify=_tls_context()
-    ) as client:
+    watch = _turn_watch(policy, host)
+    with _client(policy, host, watch) as client:
         if debug:
             _debug_request(request, debug)
         attempt = 0
         while True:
             if policy.throttle is not None:
                 policy.throttle.wait()
+            # Slowly trickled headers never trip the per-read timeout.
+            watch.set(
+                "headers",
+                policy.read_timeout,
+                f"no complete response headers from {host} within the read "
+                f"timeout ({policy.read_timeout:g} s)",
+                "use --timeout SECONDS to wait longer",
+            )
             try:
-                response = _send(client, request, host)
+                response = _send(client, request, host, watch)
             except NetworkError as exc:
                 wait = _backoff(policy, attempt)
-                if attempt >= policy.max_retries:
+                if attempt >= policy.max_retries or watch.fired == "turn":
                     if attempt:
                         exc.message += f" after {attempt + 1} attempts"
                     raise
                 _announce(notify, f"{exc.message}; retrying in {wait:.1f} s")
             else:
+                watch.clear("headers")
                 if policy.throttle is not None:
                     policy.throttle.observe(
                         response.status_code, retry_after_seconds(response.headers)
                     )
                 if response.status_code == 200:
                     try:
-                        yield StreamResponse(response, host)
+                        yield StreamResponse(response, host, watch)
                     finally:
                         response.close()
                     return
-                error, asked = _failed_response(response, host, target, policy, attempt)
+                error, asked = _failed_response(
+                    response, host, target, policy, attempt, watch
+                )
                 if asked is None:
                     raise error
                 wait = asked
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
-            time.sleep(wait)
+            _sleep_within(watch, wait)
             attempt += 1
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost or a loopback address (not a name that merely starts like one)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def warm_up() -> None:
@@ -139,14 +191,28 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _send(client: httpx.Client, request: HttpRequest, host: str) -> httpx.Response:
+def _send(
+    client: httpx.Client, request: HttpRequest, host: str, watch: Watch
+) -> httpx.Response:
     try:
         built = client.build_request(
             "POST", request.url, headers=request.headers, json=request.body
         )
         return client.send(built, stream=True)
     except httpx.TransportError as exc:
-        raise network_error(exc, host, mid_stream=False) from None
+        raise watch.error_if_fired() or network_error(
+            exc, host, mid_stream=False
+        ) from None
+
+
+def _sleep_within(watch: Watch, seconds: float) -> None:
+    """Back off, but never past a deadline: then its error is raised instead."""
+    watch.clear("headers")  # set again for the next attempt
+    left = watch.left()
+    if left is not None and left <= seconds:
+        time.sleep(max(0.0, left))
+        watch.check()
+    time.sleep(seconds)
 
 
 def _announce(notify: Callable[[str], None] | None, message: str) -> None:
@@ -160,11 +226,14 @@ def _failed_response(
     target: Target,
     policy: NetworkPolicy,
     attempt: int,
+    watch: Watch,
 ) -> tuple[ProviderError, float | None]:
     """The error for a non-200 response, and how long to wait before a retry (or None)."""
     try:
-        body = response.read()[:MAX_ERROR_BODY]
-    except httpx.HTTPError:
+        # Bounded before inflating: a gzip bomb of an error body must not be
+        # decompressed whole (1 MB on the wire reached 2.1 GB with read()).
+        body = _read_bounded(_decoded(response, host, False, watch), MAX_ERROR_BODY)
+    except (httpx.HTTPError, ProviderError):
         body = b""
     finally:
         response.close()
@@ -300,7 +369,7 @@ def describe_body(body: bytes, content_type: str) -> str:
         name = title.group(1).strip() if title else "an HTML page"
         return f"{name} (HTML page from an intermediary)"
     try:
-        parsed: Any = json.loads(text)
+        parsed: Any = loads(text)
     except ValueError:
         return text[:200]
     return (error_message(parsed) or text)[:300]
@@ -345,7 +414,7 @@ def _proxy_variable(exc: httpx.TransportError) -> str | None:
         return None
     # Not in typeshed, but part of urllib.request on every platform.
     bypass = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
-    if bypass(url.host):
+    if is_loopback_host(url.host) or bypass(url.host):
         return None
     names = (
         ("HTTPS_PROXY", "ALL_PROXY")
@@ -362,7 +431,7 @@ def _proxy_variable(exc: httpx.TransportError) -> str | None:
 def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:
     headers = redact_headers(request.headers, request.secrets)
     body = redact_json(request.body, request.secrets)
-    debug(f"POST {request.url}")
+    debug(f"POST {redact_text(request.url, request.secrets)}")
     debug(f"headers: {json.dumps(headers)}")
     debug(f"body: {json.dumps(body, ensure_ascii=False)[:4000]}")
 
@@ -371,6 +440,37 @@ def _debug_request(request: HttpRequest, debug: Callable[[str], None]) -> None:
 
 # OpenRouter's full model list is ~1 MB; a body past this is not a model list.
 MAX_JSON_BODY = 32 * 1024 * 1024
+
+
+def _turn_watch(policy: NetworkPolicy, host: str) -> Watch:
+    """The deadlines of one request, starting with the whole-turn one."""
+    watch = Watch()
+    watch.set(
+        "turn",
+        policy.deadline,
+        f"stopped waiting for {host} after the {policy.deadline:g} s deadline",
+        "raise it with --deadline SECONDS or the deadline setting",
+    )
+    return watch
+
+
+def _client(policy: NetworkPolicy, host: str, watch: Watch) -> httpx.Client:
+    """An httpx client for one request: no redirects, our TLS context, `watch`'s
+    deadlines enforced at every socket read.
+
+    A loopback server is never reached through a proxy: with a plain-http base URL
+    the key would cross the proxy in clear, and a proxy cannot reach our loopback
+    anyway. trust_env=False drops only the proxy variables and .netrc here; the TLS
+    context is passed explicitly.
+    """
+    client = httpx.Client(
+        timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
+        follow_redirects=False,
+        verify=_tls_context(),
+        trust_env=not is_loopback_host(host),
+    )
+    install(client, watch)
+    return client
 
 
 def fetch_json(
@@ -385,14 +485,12 @@ def fetch_json(
     return its parsed JSON body, with the same retries, redirect refusal and error
     translation as `open_stream`. Both uses (listing, counting) are idempotent."""
     host = urlsplit(request.url).hostname or request.url
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
     if debug:
         headers = redact_headers(request.headers, request.secrets)
-        debug(f"{method} {request.url}")
+        debug(f"{method} {redact_text(request.url, request.secrets)}")
         debug(f"headers: {json.dumps(headers)}")
-    with httpx.Client(
-        timeout=timeout, follow_redirects=False, verify=_tls_context()
-    ) as client:
+    watch = _turn_watch(policy, host)
+    with _client(policy, host, watch) as client:
         attempt = 0
         while True:
             try:
@@ -410,13 +508,15 @@ def fetch_json(
             else:
                 if response.status_code == 200:
                     try:
-                        return _json_answer(StreamResponse(response, host))
+                        return _json_answer(StreamResponse(response, host, watch))
                     finally:
                         response.close()
-                error, wait = _failed_response(response, host, target, policy, attempt)
+                error, wait = _failed_response(
+                    response, host, target, policy, attempt, watch
+                )
                 if wait is None:
                     raise error
-            time.sleep(wait or 0.0)
+            _sleep_within(watch, wait or 0.0)
             attempt += 1
 
 

@@ -563,7 +563,11 @@ def test_progress_bar_on_a_terminal_then_one_summary_line(
     )
     try:
         # Mid-run: the bar with the running figures (and no JSON: that goes to OUT).
-        session.wait_for(lambda: "/20 done · " in session.text(), timeout=30)
+        # (The first frame may come before any item is done: wait for a cost.)
+        session.wait_for(
+            lambda: "/20 done · " in session.text() and "$0." in session.text(),
+            timeout=30,
+        )
         bar = session.text()
         assert "tokens · $0." in bar and "items/s" in bar and '"id"' not in bar
         assert session.wait_exit(timeout=30) == 0

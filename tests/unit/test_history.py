@@ -612,12 +612,15 @@ def test_a_store_below_a_regular_file_is_unwritable(tmp_path: Path) -> None:
     assert not isinstance(caught.value, HistoryRefused)  # the caller may go on
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_a_read_only_folder_is_unwritable(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir(mode=0o500)
-    with pytest.raises(HistoryError, match="cannot use"):
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_a_read_only_folder_is_unwritable() -> None:
+    # sysfs refuses to create files for everyone, root included (CI runs as root,
+    # which ignores a chmod 500 folder), so this holds wherever the suite runs.
+    folder = Path("/sys/kernel")
+    with pytest.raises(HistoryError, match="cannot use") as caught:
         HistoryStore.open(folder / "history.sqlite3")
+    assert "Permission denied" in caught.value.message
+    assert not (folder / "history.sqlite3").exists()
 
 
 # ---------------------------------------------------------------- D08 search

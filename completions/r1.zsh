@@ -195,8 +195,10 @@ _r1_history() {
         command)
             local -a commands=(
                 'export:Export one conversation, reasoning included, as Markdown or JSON.'
+                'fork:Copy a conversation up to turn N into a new one; prints the new id.'
                 'list:List conversations, most recently updated first.'
                 'path:Print where the history database lives.'
+                'rename:Give a conversation a title of your own.'
                 'rm:Delete conversations for good (asks first unless -y).'
                 'search:Find messages that contain QUERY (newest first; no search syntax).'
                 'show:Show one conversation (the latest if no ID is given).'
@@ -207,8 +209,10 @@ _r1_history() {
             curcontext=${curcontext%:*:*}:r1-history-$words[1]:
             case $words[1] in
                 export) _r1_history_export && ret=0 ;;
+                fork) _r1_history_fork && ret=0 ;;
                 list) _r1_history_list && ret=0 ;;
                 path) _r1_history_path && ret=0 ;;
+                rename) _r1_history_rename && ret=0 ;;
                 rm) _r1_history_rm && ret=0 ;;
                 search) _r1_history_search && ret=0 ;;
                 show) _r1_history_show && ret=0 ;;
@@ -228,6 +232,14 @@ _r1_history_export() {
         ':conversation-id: '
 }
 
+_r1_history_fork() {
+    _arguments -s -S : "$@" \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        ':conversation-id: ' \
+        '::turn: '
+}
+
 _r1_history_list() {
     _arguments -s -S : "$@" \
         '(- *)--help[Show this message and exit.]' \
@@ -243,10 +255,19 @@ _r1_history_path() {
         '(- *)-h[Show this message and exit.]'
 }
 
+_r1_history_rename() {
+    _arguments -s -S : "$@" \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        ':conversation-id: ' \
+        '*:title: '
+}
+
 _r1_history_rm() {
     _arguments -s -S : "$@" \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
+        '(--older-than)--older-than[Delete every conversation not updated for AGE (12h, 30d, 2w).]:older-than: ' \
         '(--yes -y)--yes[Do not ask.]' \
         '(--yes -y)-y[Do not ask.]' \
         '*:ids: '

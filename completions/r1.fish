@@ -75,7 +75,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1'" -a chat -d 'Chat interactively (what bare `r1` opens on a terminal).'
     complete -c $__r1_program -n "__r1_using 'r1'" -a config -d 'Show and change settings in config.toml.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a count -d 'Count the input tokens of the request `ask` would send, and their cost.'
-    complete -c $__r1_program -n "__r1_using 'r1'" -a history -d 'Browse, search and delete saved conversations.'
+    complete -c $__r1_program -n "__r1_using 'r1'" -a history -d 'Browse, search, rename, fork, export and delete saved conversations.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a keys -d 'Store, list and remove API keys.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a models -d 'List a provider\'s models: context length and $ per million tokens (cached a day).'
     complete -c $__r1_program -n "__r1_using 'r1'" -l help -s h -d 'Show this message and exit.'

@@ -386,7 +386,7 @@ _r1() {
                 'chat:Chat interactively (what bare `r1` opens on a terminal).'
                 'config:Show and change settings in config.toml.'
                 'count:Count the input tokens of the request `ask` would send, and their cost.'
-                'history:Browse, search and delete saved conversations.'
+                'history:Browse, search, rename, fork, export and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
                 'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
             )

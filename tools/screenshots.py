@@ -137,7 +137,7 @@ def sunset() -> Reply:
 # -- a screen that remembers dim ------------------------------------------------------
 
 
-class Screen(pyte.HistoryScreen):  # type: ignore[misc]
+class Screen(pyte.HistoryScreen):
     """pyte's screen, keeping SGR 2 (dim), which pyte drops, in the blink bit
     (r1 never blinks): dim is how r1 sets its own lines apart from the model's."""
 

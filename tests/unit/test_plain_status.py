@@ -50,7 +50,7 @@ def test_no_status_when_stderr_is_no_terminal_or_shows_the_reasoning() -> None:
         {"spinner_model": "m", "show_reasoning": True},
     ):
         err = TtyText()
-        renderer = PlainRenderer(out=io.BytesIO(), err=err, **options)  # type: ignore[arg-type]
+        renderer = PlainRenderer(out=io.BytesIO(), err=err, **options)
         turn = Turn("m", "p")
         renderer.begin(turn)
         feed(renderer, turn, ReasoningDelta("hmm"), 0.25)

@@ -7,7 +7,7 @@ _r1_subcommands() {
     case $1 in
         '') _r1_words='ask batch chat config count history keys models' ;;
         'config') _r1_words='edit get path set show unset' ;;
-        'history') _r1_words='export list path rm search show' ;;
+        'history') _r1_words='export fork list path rename rm search show' ;;
         'keys') _r1_words='list rm set' ;;
         *) return 1 ;;
     esac
@@ -30,9 +30,11 @@ _r1_options() {
         'count') _r1_words='--base-url --debug --file --help --json --model --provider --role --stdin-encoding --system -f -h -m -p -r -s' ;;
         'history') _r1_words='--help -h' ;;
         'history export') _r1_words='--format --help --output --raw -h -o' ;;
+        'history fork') _r1_words='--help -h' ;;
         'history list') _r1_words='--help --json --limit -h -n' ;;
         'history path') _r1_words='--help -h' ;;
-        'history rm') _r1_words='--help --yes -h -y' ;;
+        'history rename') _r1_words='--help -h' ;;
+        'history rm') _r1_words='--help --older-than --yes -h -y' ;;
         'history search') _r1_words='--help --json --limit --reasoning -h -n' ;;
         'history show') _r1_words='--help --json --reasoning -h' ;;
         'keys') _r1_words='--help -h' ;;
@@ -115,6 +117,7 @@ _r1_option_value() {
         'history export --format') _r1_value='choice md json' ;;
         'history export --output' | 'history export -o') _r1_value='file' ;;
         'history list --limit' | 'history list -n') _r1_value='text' ;;
+        'history rm --older-than') _r1_value='text' ;;
         'history search --limit' | 'history search -n') _r1_value='text' ;;
         'models --base-url') _r1_value='text' ;;
         'models --provider' | 'models -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;

@@ -9,7 +9,7 @@ function __r1_subcommands --description 'Print the subcommands of an r1 command 
         case 'r1 config'
             printf '%s\n' edit get path set show unset
         case 'r1 history'
-            printf '%s\n' export list path rm search show
+            printf '%s\n' export fork list path rename rm search show
         case 'r1 keys'
             printf '%s\n' list rm set
     end
@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --deadline' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 batch --base-url' 'r1 batch --jobs' 'r1 batch -j' 'r1 batch --max-cost' 'r1 batch --max-tokens' 'r1 batch --model' 'r1 batch -m' 'r1 batch --output' 'r1 batch -o' 'r1 batch --param' 'r1 batch --provider' 'r1 batch -p' 'r1 batch --shard' 'r1 batch --system' 'r1 batch -s' 'r1 batch --temperature' 'r1 batch --timeout' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --deadline' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --deadline' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 batch --base-url' 'r1 batch --jobs' 'r1 batch -j' 'r1 batch --max-cost' 'r1 batch --max-tokens' 'r1 batch --model' 'r1 batch -m' 'r1 batch --output' 'r1 batch -o' 'r1 batch --param' 'r1 batch --provider' 'r1 batch -p' 'r1 batch --shard' 'r1 batch --system' 'r1 batch -s' 'r1 batch --temperature' 'r1 batch --timeout' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --deadline' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history rm --older-than' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search'
             return 0
     end
     return 1
@@ -76,7 +76,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1'" -a chat -d 'Chat interactively (what bare `r1` opens on a terminal).'
     complete -c $__r1_program -n "__r1_using 'r1'" -a config -d 'Show and change settings in config.toml.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a count -d 'Count the input tokens of the request `ask` would send, and their cost.'
-    complete -c $__r1_program -n "__r1_using 'r1'" -a history -d 'Browse, search and delete saved conversations.'
+    complete -c $__r1_program -n "__r1_using 'r1'" -a history -d 'Browse, search, rename, fork, export and delete saved conversations.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a keys -d 'Store, list and remove API keys.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a models -d 'List a provider\'s models: context length and $ per million tokens (cached a day).'
     complete -c $__r1_program -n "__r1_using 'r1'" -l help -s h -d 'Show this message and exit.'
@@ -185,8 +185,10 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 count'" -l stdin-encoding -x -d 'Encoding of piped stdin.'
     complete -c $__r1_program -n "__r1_using 'r1 count'" -l system -s s -x -d 'System prompt.'
     complete -c $__r1_program -n "__r1_using 'r1 history'" -a export -d 'Export one conversation, reasoning included, as Markdown or JSON.'
+    complete -c $__r1_program -n "__r1_using 'r1 history'" -a fork -d 'Copy a conversation up to turn N into a new one; prints the new id.'
     complete -c $__r1_program -n "__r1_using 'r1 history'" -a list -d 'List conversations, most recently updated first.'
     complete -c $__r1_program -n "__r1_using 'r1 history'" -a path -d 'Print where the history database lives.'
+    complete -c $__r1_program -n "__r1_using 'r1 history'" -a rename -d 'Give a conversation a title of your own.'
     complete -c $__r1_program -n "__r1_using 'r1 history'" -a rm -d 'Delete conversations for good (asks first unless -y).'
     complete -c $__r1_program -n "__r1_using 'r1 history'" -a search -d 'Find messages that contain QUERY (newest first; no search syntax).'
     complete -c $__r1_program -n "__r1_using 'r1 history'" -a show -d 'Show one conversation (the latest if no ID is given).'
@@ -195,11 +197,14 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 history export'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history export'" -l output -s o -r -F -d 'Write to FILE (0600).'
     complete -c $__r1_program -n "__r1_using 'r1 history export'" -l raw -d 'Exact stored text, terminal controls included.'
+    complete -c $__r1_program -n "__r1_using 'r1 history fork'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history list'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history list'" -l json -d 'Print JSON for scripts.'
     complete -c $__r1_program -n "__r1_using 'r1 history list'" -l limit -s n -x -d 'How many to show at most.'
     complete -c $__r1_program -n "__r1_using 'r1 history path'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 history rename'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history rm'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 history rm'" -l older-than -x -d 'Delete every conversation not updated for AGE (12h, 30d, 2w).'
     complete -c $__r1_program -n "__r1_using 'r1 history rm'" -l yes -s y -d 'Do not ask.'
     complete -c $__r1_program -n "__r1_using 'r1 history search'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 history search'" -l json -d 'Print JSON for scripts.'

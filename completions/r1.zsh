@@ -227,8 +227,10 @@ _r1_history() {
         command)
             local -a commands=(
                 'export:Export one conversation, reasoning included, as Markdown or JSON.'
+                'fork:Copy a conversation up to turn N into a new one; prints the new id.'
                 'list:List conversations, most recently updated first.'
                 'path:Print where the history database lives.'
+                'rename:Give a conversation a title of your own.'
                 'rm:Delete conversations for good (asks first unless -y).'
                 'search:Find messages that contain QUERY (newest first; no search syntax).'
                 'show:Show one conversation (the latest if no ID is given).'
@@ -239,8 +241,10 @@ _r1_history() {
             curcontext=${curcontext%:*:*}:r1-history-$words[1]:
             case $words[1] in
                 export) _r1_history_export && ret=0 ;;
+                fork) _r1_history_fork && ret=0 ;;
                 list) _r1_history_list && ret=0 ;;
                 path) _r1_history_path && ret=0 ;;
+                rename) _r1_history_rename && ret=0 ;;
                 rm) _r1_history_rm && ret=0 ;;
                 search) _r1_history_search && ret=0 ;;
                 show) _r1_history_show && ret=0 ;;
@@ -261,6 +265,14 @@ _r1_history_export() {
         ':conversation-id: '
 }
 
+_r1_history_fork() {
+    _arguments -s -S : "$@" \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        ':conversation-id: ' \
+        '::turn: '
+}
+
 _r1_history_list() {
     _arguments -s -S : "$@" \
         '(- *)--help[Show this message and exit.]' \
@@ -276,10 +288,19 @@ _r1_history_path() {
         '(- *)-h[Show this message and exit.]'
 }
 
+_r1_history_rename() {
+    _arguments -s -S : "$@" \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        ':conversation-id: ' \
+        '*:title: '
+}
+
 _r1_history_rm() {
     _arguments -s -S : "$@" \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
+        '(--older-than)--older-than[Delete every conversation not updated for AGE (12h, 30d, 2w).]:older-than: ' \
         '(--yes -y)--yes[Do not ask.]' \
         '(--yes -y)-y[Do not ask.]' \
         '*:ids: '
@@ -399,7 +420,7 @@ _r1() {
                 'chat:Chat interactively (what bare `r1` opens on a terminal).'
                 'config:Show and change settings in config.toml.'
                 'count:Count the input tokens of the request `ask` would send, and their cost.'
-                'history:Browse, search and delete saved conversations.'
+                'history:Browse, search, rename, fork, export and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
                 'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
             )

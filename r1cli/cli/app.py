@@ -86,7 +86,7 @@ def _mount_subcommands() -> None:
     app.add_typer(
         history_app,
         name="history",
-        help="Browse, search and delete saved conversations.",
+        help="Browse, search, rename, fork, export and delete saved conversations.",
     )
     app.add_typer(keys_app, name="keys", help="Store, list and remove API keys.")
     app.add_typer(

@@ -1,4 +1,4 @@
-"""`r1 history …`: list, show, search, delete and export saved conversations.
+"""`r1 history …`: list, show, search, rename, fork, delete and export conversations.
 
 The Typer sub-app the main CLI mounts as `r1 history`. It owns how stored data looks in
 a pipe (plain text or tab-separated lines) and as JSON (stable shapes for scripts), and
@@ -14,6 +14,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,7 +37,7 @@ from r1cli.render.sanitize import sanitize
 
 history_app = typer.Typer(
     name="history",
-    help="Browse, search, export and delete saved conversations.",
+    help="Browse, search, rename, fork, export and delete saved conversations.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -199,20 +200,91 @@ def search_command(
 @bounded
 def rm_command(
     ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="Ids or unique prefixes.")
-    ],
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Ids or unique prefixes."),
+    ] = None,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            metavar="AGE",
+            help="Delete every conversation not updated for AGE (12h, 30d, 2w).",
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask.")] = False,
 ) -> None:
     """Delete conversations for good (asks first unless -y)."""
+    if bool(ids) == (older_than is not None):
+        raise UsageError(
+            "name the conversations to delete, or give --older-than AGE (not both)",
+            hint="r1 history rm ID… · r1 history rm --older-than 30d",
+        )
+    age = parse_age(older_than) if older_than is not None else None
     with _store() as store:
-        if store is None:
-            raise UsageError(f"no conversation matches '{ids[0]}'")
-        chosen = list(dict.fromkeys(store.resolve_id(cid) for cid in ids))
-        if not yes and not _confirm_delete(store, chosen):
-            typer.echo("nothing deleted", err=True)
-            return
+        if age is not None:
+            chosen = (
+                store.ids_older_than(datetime.now(timezone.utc) - age) if store else []
+            )
+            if not chosen:
+                typer.echo(f"no conversations older than {older_than}", err=True)
+                return
+            what = f"{_plural(len(chosen), 'conversation')} older than {older_than}"
+            if not yes and not _confirm(f"Delete {what}?", listing=[]):
+                typer.echo("nothing deleted", err=True)
+                return
+        else:
+            assert ids
+            if store is None:
+                raise UsageError(f"no conversation matches '{ids[0]}'")
+            chosen = list(dict.fromkeys(store.resolve_id(cid) for cid in ids))
+            listing = [
+                f"  {cid}  {one_line(store.get_conversation(cid)['title'])}"
+                for cid in chosen
+            ]
+            question = f"Delete {_plural(len(chosen), 'conversation')}?"
+            if not yes and not _confirm(question, listing=listing):
+                typer.echo("nothing deleted", err=True)
+                return
+        assert store is not None
         count = store.delete_conversations(chosen)
     typer.echo(f"deleted {_plural(count, 'conversation')}", err=True)
+
+
+@history_app.command("rename")
+@bounded
+def rename_command(
+    conversation_id: Annotated[str, typer.Argument(metavar="ID", help="Id or prefix.")],
+    title: Annotated[list[str], typer.Argument(metavar="TEXT...", help="New title.")],
+) -> None:
+    """Give a conversation a title of your own."""
+    with _store() as maybe:
+        store = _require(maybe)
+        cid = store.resolve_id(conversation_id)
+        stored = store.rename(cid, " ".join(title))
+    typer.echo(f"renamed {cid}: {one_line(stored)}", err=True)
+
+
+@history_app.command("fork")
+@bounded
+def fork_command(
+    conversation_id: Annotated[str, typer.Argument(metavar="ID", help="Id or prefix.")],
+    turn: Annotated[
+        int | None,
+        typer.Argument(
+            metavar="[N]", help="Keep turns 1..N (default: all of them).", min=1
+        ),
+    ] = None,
+) -> None:
+    """Copy a conversation up to turn N into a new one; prints the new id."""
+    with _store() as maybe:
+        store = _require(maybe)
+        cid = store.resolve_id(conversation_id)
+        new = store.fork(cid, turn)
+        kept = turn if turn is not None else store.turn_count(cid)
+    typer.echo(new)
+    typer.echo(
+        f"forked {cid} after turn {kept}; continue with: r1 chat --cid {new}", err=True
+    )
 
 
 @history_app.command("export")
@@ -268,16 +340,29 @@ def _write_export(output: Path, text: str) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def _confirm_delete(store: HistoryStore, ids: list[str]) -> bool:
+def _confirm(question: str, *, listing: list[str]) -> bool:
     """Ask on the terminal; refuse outright when nobody can answer."""
     if not _stdin_is_tty():
         raise UsageError(
             "refusing to delete without confirmation: stdin is not a terminal",
-            hint="pass -y to delete without asking",
+            hint="pass -y (--yes) to delete without asking",
         )
-    for cid in ids:
-        title = store.get_conversation(cid)["title"]
-        typer.echo(f"  {cid}  {one_line(title)}", err=True)
-    sys.stderr.write(f"Delete {_plural(len(ids), 'conversation')}? [y/N] ")
+    for line in listing:
+        typer.echo(line, err=True)
+    sys.stderr.write(f"{question} [y/N] ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+_AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text: str) -> timedelta:
+    """`30d` → 30 days: a whole number and one of m (minutes), h, d, w."""
+    raw = text.strip().lower()
+    number, unit = raw[:-1], raw[-1:]
+    if unit not in _AGE_UNITS or not number.isdigit() or int(number) == 0:
+        raise UsageError(
+            f"not an age: {text!r}", hint="e.g. --older-than 12h, 30d or 2w"
+        )
+    return timedelta(seconds=int(number) * _AGE_UNITS[unit])

@@ -69,6 +69,7 @@ class Turn:
     error: str | None = None
     started_at: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
+    first_reasoning_at: float | None = None
     first_content_at: float | None = None
     ended_at: float | None = None
     conversation_id: str | None = None
@@ -86,6 +87,8 @@ class Turn:
                     self.first_content_at = now
                 self._content.append(event.text)
             else:
+                if self.first_reasoning_at is None and event.text:
+                    self.first_reasoning_at = now
                 self._reasoning.append(event.text)
         elif isinstance(event, Usage):
             self.usage = event
@@ -120,9 +123,19 @@ class Turn:
 
     @property
     def thinking_seconds(self) -> float:
-        """Seconds spent reasoning: from the request to the first answer token."""
-        end = self.first_content_at or self.ended_at or time.monotonic()
-        return end - self.started_at
+        """Seconds spent reasoning: from the first reasoning token to the first
+        answer token (or the end, or now); 0 when there was no reasoning.
+
+        The wait before the first token is the provider's queue, not thought; the
+        collapsed `Thought for …` line and the footer both use this number.
+        """
+        start = self.first_reasoning_at
+        if start is None:
+            return 0.0
+        end = self.first_content_at
+        if end is None or end < start:
+            end = self.ended_at or time.monotonic()
+        return max(end - start, 0.0)
 
 
 @dataclass(slots=True)

@@ -2,6 +2,9 @@
 
 The answer is written as it arrives and flushed per delta, sanitised unless `--raw`.
 Reasoning goes to stderr only when asked (`--show-reasoning`), and never to stdout.
+With stderr on a terminal, one status line there says what is going on: the waiting
+spinner until the first token, then `⠋ thinking… 12.3 s · ~456 tokens` while the
+model reasons (R1 can think for minutes), cleared when the answer starts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import BinaryIO, TextIO
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import Turn
 from r1cli.errors import OutputError
+from r1cli.render.footer import reasoning_count, thinking_status
 from r1cli.render.sanitize import StreamSanitizer
 from r1cli.render.spinner import StderrSpinner
 
@@ -64,6 +68,12 @@ class PlainRenderer:
         self._spinner: StderrSpinner | None = None
         if spinner_model is not None:
             self._spinner = StderrSpinner(spinner_model, file=self._err)
+        # Then, while the model reasons, the thinking status (unless the reasoning
+        # itself goes to stderr: `--show-reasoning`).
+        self._status_wanted = spinner_model is not None and not show_reasoning
+        self._status: StderrSpinner | None = None
+        self._reasoning_chars = 0
+        self._answering = False
 
     def begin(self, turn: Turn) -> None:
         if self._spinner is not None:
@@ -74,10 +84,34 @@ class PlainRenderer:
             self._spinner.stop()
             self._spinner = None
 
+    def _start_status(self, turn: Turn) -> None:
+        if self._status is None and self._status_wanted and not self._answering:
+
+            def text() -> str:
+                tokens, estimated = reasoning_count(turn, self._reasoning_chars)
+                return thinking_status(
+                    turn.thinking_seconds, tokens, estimated=estimated
+                )
+
+            self._status = StderrSpinner(file=self._err, status=text)
+            self._status.start()
+
+    def _stop_status(self) -> None:
+        self._status_wanted = False
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
     def on_event(self, event: Event, turn: Turn) -> None:
         if isinstance(event, (ContentDelta, ReasoningDelta)):
             self._stop_spinner()
+        if isinstance(event, ReasoningDelta):
+            self._reasoning_chars += len(event.text)
+            self._start_status(turn)
         if isinstance(event, ContentDelta):
+            if event.text:
+                self._answering = True
+                self._stop_status()
             self._close_reasoning()
             text = event.text if self._raw else self._answer.feed(event.text)
             self._write(text)
@@ -86,6 +120,7 @@ class PlainRenderer:
 
     def end(self, turn: Turn) -> None:
         self._stop_spinner()
+        self._stop_status()
         self._close_reasoning()
         if not self._raw:
             self._write(self._answer.flush())

@@ -1,4 +1,5 @@
-"""The waiting spinner: `⠋ waiting for MODEL… 3.2 s` on stderr until the first token.
+"""The waiting spinner: `⠋ waiting for MODEL… 3.2 s` on stderr until the first token,
+and the same line with other words (the pipe's `⠋ thinking… 12.3 s · ~456 tokens`).
 
 Standard library only, so the pipe renderer can show it without loading rich.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from r1cli.render.sanitize import sanitize
@@ -33,8 +35,12 @@ class StderrSpinner:
         file: TextIO | None = None,
         interval: float = 0.1,
         enabled: bool | None = None,
+        status: Callable[[], str] | None = None,
     ) -> None:
+        """`status`, when given, says what the line shows after the glyph (asked
+        once a frame, from the spinner's thread) instead of `waiting for MODEL… N s`."""
         self._file = file if file is not None else sys.stderr
+        self._status = status
         name = sanitize(model)
         self._label = f"waiting for {name}…" if name else "waiting…"
         self._interval = interval
@@ -95,7 +101,10 @@ class StderrSpinner:
     def _draw(self, frame: int) -> None:
         elapsed = time.monotonic() - self._started_at
         glyph = SPINNER_FRAMES[frame % len(SPINNER_FRAMES)]
-        text = f"{glyph} {self._label} {elapsed:.1f} s"
+        if self._status is not None:
+            text = f"{glyph} {sanitize(self._status())}"
+        else:
+            text = f"{glyph} {self._label} {elapsed:.1f} s"
         text = text[: max(columns(self._file) - 1, 1)]
         pad = " " * max(self._drawn - len(text), 0)
         self._write("\r" + text + pad)

@@ -39,7 +39,12 @@ from r1cli.render._lazy_rich import (
     import_quietly,
     rstrip_line,
 )
-from r1cli.render.footer import footer_line, thinking_title, thought_line
+from r1cli.render.footer import (
+    footer_line,
+    reasoning_count,
+    thinking_title,
+    thought_line,
+)
 from r1cli.render.markdown import AnswerBuffer
 from r1cli.render.reasoning import ReasoningBuffer, panel_lines
 from r1cli.render.spinner import StderrSpinner
@@ -216,7 +221,8 @@ class TerminalRenderer:
         if self._phase == "answer":
             return self._answer.tail_lines(console, budget)
         turn = self._turn
-        elapsed = time.monotonic() - turn.started_at if turn is not None else 0.0
+        # The clock starts at the first reasoning token, as the thought line's does.
+        elapsed = turn.thinking_seconds if turn is not None else 0.0
         title = thinking_title(elapsed, self._reasoning.tokens(None))
         if self._mode == "collapse":
             return panel_lines(console, self._reasoning, title)[-budget:]
@@ -338,13 +344,9 @@ class TerminalRenderer:
         if self._mode == "show":
             reasoning.flush()
             lines += self._dim_lines(reasoning.take_pending())
-        usage_tokens = turn.usage.reasoning_tokens if turn.usage else None
-        tokens = reasoning.tokens(usage_tokens)
-        return [
-            *lines,
-            *self._dim_lines(thought_line(turn.thinking_seconds, tokens)),
-            [],
-        ]
+        tokens, estimated = reasoning_count(turn, reasoning.chars)
+        line = thought_line(turn.thinking_seconds, tokens, estimated=estimated)
+        return [*lines, *self._dim_lines(line), []]
 
     def _final_lines(self, turn: Turn) -> list[Line]:
         """Everything still to print when the turn ends, whatever its status."""
@@ -359,7 +361,8 @@ class TerminalRenderer:
             if self._answer.chars:
                 lines.append([])
             width = self._con().size.width
-            lines += self._dim_lines(footer_line(turn, estimate, width))
+            footer = footer_line(turn, estimate, width, self._reasoning.chars)
+            lines += self._dim_lines(footer)
         return lines
 
     def _print(self, lines: list[Line]) -> None:

@@ -35,7 +35,7 @@ from r1cli.render.footer import format_cost
 from r1cli.render.report import Report
 from r1cli.render.sanitize import sanitize
 from r1cli.render.terminal import columns, isatty
-from r1cli.repl import slash
+from r1cli.repl import slash, typeahead
 from r1cli.repl.completion import SlashCompleter
 from r1cli.repl.input_history import SecretFilteringHistory, stored_secrets
 from r1cli.repl.keys import key_bindings, keys_not_echoed
@@ -78,15 +78,22 @@ class Repl:
     # -- the loop ----------------------------------------------------------------
 
     def run(self, first_prompt: str | None = None) -> None:
+        # First, before anything is drawn: keys typed while r1 started.
+        typed, unfinished = typeahead.take(sys.stdin)
         threading.Thread(target=_warm_up, name="r1cli-warm-up", daemon=True).start()
         self._banner()
         if self.session.conversation.messages:
             self._recap()
         if first_prompt:
             self._send(first_prompt)
+        for line in typed:
+            self._note(f"› {line}")
+            if not self._handle(line):
+                return
         while True:
             try:
-                text = self._prompt.prompt()
+                default, unfinished = unfinished, ""
+                text = self._prompt.prompt(default=default)
             except KeyboardInterrupt:
                 now = time.monotonic()
                 if now - self._last_ctrl_c < DOUBLE_CTRL_C:

@@ -193,9 +193,42 @@ def _system(context: SlashContext, argument: str) -> SlashResult:
 
 
 def _reasoning(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
     if argument:
-        context.session.set_reasoning(argument.lower())
-    return SlashResult([f"reasoning: {context.session.reasoning}"])
+        session.set_reasoning(argument.lower())
+        return SlashResult([f"reasoning: {session.reasoning}"])
+    # Bare: open the last answer's collapsed reasoning again, in full.
+    text = session.last_reasoning().strip("\n")
+    if not text.strip():
+        return SlashResult(
+            [
+                f"no reasoning to show: the last answer had none "
+                f"(reasoning: {session.reasoning})"
+            ]
+        )
+    return SlashResult(text.splitlines())
+
+
+def _title(context: SlashContext, argument: str) -> SlashResult:
+    session = context.session
+    if not argument:
+        title = session.title()
+        return SlashResult([f"title: {title}" if title else "title: (not saved yet)"])
+    return SlashResult([f"title: {session.rename(argument)}"])
+
+
+def _fork(context: SlashContext, argument: str) -> SlashResult:
+    after: int | None = None
+    if argument:
+        try:
+            after = int(argument)
+        except ValueError:
+            raise UsageError("usage: /fork [N]") from None
+    old, new = context.session.fork(after)
+    turns = sum(1 for m in context.session.conversation.messages if m.role == "user")
+    return SlashResult(
+        [f"forked {old} after turn {turns}: now in {new} (the original is kept)"]
+    )
 
 
 def _effort(context: SlashContext, argument: str) -> SlashResult:
@@ -434,7 +467,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "reasoning",
         "[show|collapse|hide]",
-        "how reasoning is shown",
+        "the last answer's reasoning in full, or how reasoning is shown",
         _reasoning,
         REASONING_MODES,
     ),
@@ -459,6 +492,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("history", "[N]", "recent conversations", _history),
     Command("load", "ID", "switch to a saved conversation", _load, _conversations),
+    Command("title", "[TEXT]", "show or rename this conversation's title", _title),
+    Command("fork", "[N]", "continue a copy of this conversation from turn N", _fork),
     Command("export", "[PATH]", "save this conversation as Markdown", _export, "path"),
     Command("usage", "", "tokens and cost of this conversation", _usage),
     Command("clear", "", "clear the screen", _clear),

@@ -155,6 +155,48 @@ class ChatState:
                 return unmarked(message.content)[0]
         return None
 
+    def last_reasoning(self) -> str:
+        """The latest answer's whole reasoning: from this session's last turn, else
+        from history (a loaded conversation); "" when there is none."""
+        if self.last_turn is not None:
+            return self.last_turn.reasoning
+        data = self.conversation_data()
+        answers = (
+            [m for m in data["messages"] if m["role"] == "assistant"] if data else []
+        )
+        return str(answers[-1]["reasoning"] or "") if answers else ""
+
+    def title(self) -> str | None:
+        """The stored conversation's title; None before it is saved."""
+        data = self.conversation_data()
+        return None if data is None else str(data["title"])
+
+    def rename(self, title: str) -> str:
+        """Retitle the stored conversation; returns the title as stored."""
+        cid = self._saved_id("rename")
+        return self._history().rename(cid, title)
+
+    def fork(self, after_turn: int | None) -> tuple[str, str]:
+        """Copy this conversation up to turn `after_turn` (None: all) and switch to
+        the copy; returns (original id, new id)."""
+        cid = self._saved_id("fork")
+        new = self._history().fork(cid, after_turn)
+        system = self.conversation.system
+        self.load(new)
+        self.conversation.system = system
+        return cid, new
+
+    def _history(self) -> HistoryStore:
+        if self.store is None:
+            raise UsageError("history is off or unavailable")
+        return self.store
+
+    def _saved_id(self, action: str) -> str:
+        self._history()
+        if self.conversation.id is None:
+            raise UsageError(f"nothing to {action} yet: send a message first")
+        return self.conversation.id
+
     def last_prompt(self) -> str | None:
         """The latest user message as stored (what `/edit` opens)."""
         if self.store is not None and self.conversation.id is not None:

@@ -413,7 +413,7 @@ def test_a_system_prompt_set_before_the_first_message_starts_the_conversation(
 
 
 def test_reasoning_display_takes_only_the_known_modes(chat: Chat) -> None:
-    assert chat.slash("/reasoning").lines == ["reasoning: collapse"]
+    assert chat.slash("/reasoning show").lines == ["reasoning: show"]
     assert chat.slash("/reasoning HIDE").lines == ["reasoning: hide"]
     with pytest.raises(UsageError) as caught:
         chat.slash("/reasoning loud")
@@ -995,6 +995,10 @@ def test_argument_candidates_survive_a_broken_history(chat: Chat) -> None:
 
 
 def test_every_command_is_covered_here() -> None:
-    source = Path(__file__).read_text(encoding="utf-8")
+    # Here or in a sibling test_slash_*.py module.
+    here = Path(__file__)
+    source = "".join(
+        p.read_text(encoding="utf-8") for p in here.parent.glob(f"{here.stem}*.py")
+    )
     for command in slash.COMMANDS:
         assert f'"/{command.name}' in source, command.name

@@ -55,7 +55,7 @@ def render(events: list[Event], **options: Any) -> str:
 def test_collapse_replaces_reasoning_with_one_line(dumb_terminal: None) -> None:
     out = render([ReasoningDelta("secret thoughts " * 5), ContentDelta("The answer.")])
     lines = out.splitlines()
-    assert re.fullmatch(r"Thought for \d+\.\d s · 20 tokens", lines[0].rstrip())
+    assert re.fullmatch(r"Thought for \d+\.\d s · ~20 tokens", lines[0].rstrip())
     assert lines[1].strip() == ""
     assert lines[2].rstrip() == "The answer."
     assert "secret" not in out

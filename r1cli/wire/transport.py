@@ -179,11 +179,12 @@ def open_stream(
                     finally:
                         response.close()
                     return
-                error, wait = _failed_response(
+                error, asked = _failed_response(
                     response, host, target, policy, attempt, watch
                 )
-                if wait is None:
+                if asked is None:
                     raise error
+                wait = asked
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
             _sleep_within(watch, wait)
             attempt += 1

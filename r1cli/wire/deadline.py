@@ -13,6 +13,7 @@ it, the deadlines still hold at every piece of body the engine reads.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,19 +113,31 @@ class _Backend(httpcore.NetworkBackend):
         self._backend = backend
         self._watch = watch
 
-    def connect_tcp(  # type: ignore[override]
-        self, host: str, port: int, timeout: float | None = None, **kwargs: Any
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._backend.connect_tcp(
-            host, port, self._watch.cap(timeout), **kwargs
+            host,
+            port,
+            self._watch.cap(timeout),
+            local_address=local_address,
+            socket_options=socket_options,
         )
         return _Stream(stream, self._watch)
 
-    def connect_unix_socket(  # type: ignore[override]
-        self, path: str, timeout: float | None = None, **kwargs: Any
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._backend.connect_unix_socket(
-            path, self._watch.cap(timeout), **kwargs
+            path, self._watch.cap(timeout), socket_options=socket_options
         )
         return _Stream(stream, self._watch)
 

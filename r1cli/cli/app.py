@@ -37,7 +37,9 @@ app = typer.Typer(
 )
 
 # Words that name a command; anything else first on the line is a prompt for `ask`.
-COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count")
+COMMANDS: tuple[str, ...] = ("ask", "chat", "history", "keys", "config", "models")
+COMMANDS += ("count",)
+COMMANDS += ("roles", "sh", "completion")
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -79,6 +81,7 @@ def _mount_subcommands() -> None:
 
     app.command("models")(models)
     app.command("count")(count)
+    _mount_roles_sh_completion()
 
     app.add_typer(
         history_app,
@@ -89,6 +92,16 @@ def _mount_subcommands() -> None:
     app.add_typer(
         config_app, name="config", help="Show and change settings in config.toml."
     )
+
+
+def _mount_roles_sh_completion() -> None:
+    from r1cli.cli.completion import completion
+    from r1cli.cli.roles import roles
+    from r1cli.cli.sh import sh
+
+    app.command("roles")(roles)
+    app.command("sh")(sh)
+    app.command("completion")(completion)
 
 
 _mount_subcommands()

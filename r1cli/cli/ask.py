@@ -17,6 +17,7 @@ import typer
 from r1cli.cli.boundary import Scope, error_boundary
 from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_options
 from r1cli.engine.runtime import TurnOptions
+from r1cli.errors import UsageError
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
 
@@ -41,6 +42,9 @@ BaseUrlOpt = Annotated[
     Str, typer.Option("--base-url", help="Override the provider's base URL.")
 ]
 SystemOpt = Annotated[Str, typer.Option("--system", "-s", help="System prompt.")]
+RoleOpt = Annotated[
+    Str, typer.Option("--role", "-r", help="A role ('r1 roles' lists them).")
+]
 ContinueOpt = Annotated[
     bool, typer.Option("--continue", "-c", help="Continue the latest conversation.")
 ]
@@ -101,6 +105,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON Lines events on stdo
 RawOpt = Annotated[
     bool, typer.Option("--raw", help="Answer bytes exactly as received.")
 ]
+ExtractOpt = Annotated[
+    bool,
+    typer.Option(
+        "--extract",
+        "-x",
+        help="Print only the last fenced code block of the answer (no fences).",
+    ),
+]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour.")]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show request details and tracebacks.")
@@ -117,6 +129,7 @@ def ask(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     system: SystemOpt = None,
+    role: RoleOpt = None,
     continue_last: ContinueOpt = False,
     cid: CidOpt = None,
     file: FileOpt = None,
@@ -141,6 +154,7 @@ def ask(
     no_history: NoHistoryOpt = False,
     json_output: JsonOpt = False,
     raw: RawOpt = False,
+    extract: ExtractOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
     stdin_encoding: StdinEncodingOpt = "utf-8",
@@ -154,6 +168,7 @@ def ask(
             provider=provider,
             base_url=base_url,
             system=system,
+            role=role,
             continue_last=continue_last,
             cid=cid,
             file=file,
@@ -182,11 +197,18 @@ def ask(
             debug=debug,
             stdin_encoding=stdin_encoding,
         )
-        if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
+        if extract and json_output:
+            raise UsageError("--extract and --json do not go together")
+        if (
+            not prompt
+            and not extract
+            and defaulted(ctx)
+            and interactive_terminal(json_output, raw)
+        ):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
             open_repl(opts, report, scope)
         else:
-            ask_once(opts, report, scope)
+            ask_once(opts, report, scope, extract=extract)
 
 
 def chat(
@@ -195,6 +217,7 @@ def chat(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     system: SystemOpt = None,
+    role: RoleOpt = None,
     continue_last: ContinueOpt = False,
     cid: CidOpt = None,
     file: FileOpt = None,
@@ -228,6 +251,7 @@ def chat(
             provider=provider,
             base_url=base_url,
             system=system,
+            role=role,
             continue_last=continue_last,
             cid=cid,
             file=file,
@@ -262,6 +286,7 @@ def turn_options(
     provider: str | None = None,
     base_url: str | None = None,
     system: str | None = None,
+    role: str | None = None,
     continue_last: bool = False,
     cid: str | None = None,
     file: list[Path] | None = None,
@@ -327,11 +352,15 @@ def turn_options(
         debug=debug,
         no_color=no_color,
         stdin_encoding=stdin_encoding,
+        role=role,
     )
 
 
-def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
-    """One question, one streamed answer, one history row."""
+def ask_once(
+    opts: TurnOptions, report: Report, scope: Scope, *, extract: bool = False
+) -> None:
+    """One question, one streamed answer, one history row (`extract`: stdout gets
+    the last code block only)."""
     from r1cli.engine.prompt import build_prompt
     from r1cli.engine.runtime import Runtime, read_stdin
     from r1cli.render import choose_renderer
@@ -351,6 +380,7 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
         reasoning=runtime.settings.reasoning,
         color=runtime.settings.color,
         model=runtime.model,
+        extract=report.warn if extract else None,
     )
     turn = runtime.run(conversation, prompt, renderer)
     hint = None if opts.json else "raise --max-tokens"

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from r1cli.cli.boundary import Scope, error_boundary
 from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_options
 from r1cli.engine.runtime import TurnOptions
+
+if TYPE_CHECKING:
+    from r1cli.engine.runtime import Runtime
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
@@ -362,14 +365,12 @@ def ask_once(
     """One question, one streamed answer, one history row (`extract`: stdout gets
     the last code block only)."""
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import Runtime, read_stdin
+    from r1cli.engine.runtime import read_stdin
     from r1cli.render import choose_renderer
 
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
-    runtime = scope.runtime = Runtime.from_options(
-        opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
-    )
+    runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     conversation = runtime.initial_conversation(opts)
     conversation.add_user(prompt)
@@ -389,17 +390,33 @@ def ask_once(
 
 def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
     """The REPL; `opts.words`, if any, are sent as the first message."""
-    from r1cli.engine.runtime import Runtime
     from r1cli.repl.loop import Repl, require_terminal
     from r1cli.repl.state import ChatState
 
     require_terminal()
-    runtime = scope.runtime = Runtime.from_options(
-        opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
-    )
+    runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     first = " ".join(opts.words).strip() or None
     Repl(ChatState(runtime, opts), report).run(first)
+
+
+def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
+    """`Runtime.from_options`; with no key on a terminal, first offer to store one."""
+    from r1cli.cli.keys import offer_to_store_key
+    from r1cli.config.keys import MissingKey
+    from r1cli.engine.runtime import Runtime
+
+    def build() -> Runtime:
+        return Runtime.from_options(
+            opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
+        )
+
+    try:
+        return build()
+    except MissingKey as exc:
+        if not offer_to_store_key(exc.provider):
+            raise
+    return build()
 
 
 class Invocation:

@@ -22,7 +22,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from r1cli.cli.ask import BaseUrlOpt, DebugOpt, ModelOpt, NoHistoryOpt, ProviderOpt
+from r1cli.cli.ask import (
+    BaseUrlOpt,
+    DebugOpt,
+    ModelOpt,
+    NoHistoryOpt,
+    ProviderOpt,
+    build_runtime,
+)
 from r1cli.cli.boundary import Scope, error_boundary
 from r1cli.engine.runtime import TurnOptions
 from r1cli.errors import ProviderError, UsageError
@@ -70,13 +77,11 @@ def sh(
 def ask_for_command(opts: TurnOptions, report: Report, scope: Scope) -> str:
     """The shell role's answer, as one command (fences and a `$ ` prompt removed)."""
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import Runtime, read_stdin
+    from r1cli.engine.runtime import read_stdin
     from r1cli.render.extract import ExtractRenderer
 
     text = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
-    runtime = scope.runtime = Runtime.from_options(
-        opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
-    )
+    runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     conversation = runtime.initial_conversation(opts)
     conversation.add_user(text)

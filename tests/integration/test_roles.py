@@ -203,3 +203,11 @@ def test_count_uses_the_role(call_r1: RunR1, server: FakeServer, config: Path) -
     assert body["system"] == "You review code.\nBe blunt."
     # The role names no provider, so its model goes with -p modelslab.
     assert body["model"] == "vendor/reviewer-model"
+
+
+def test_config_show_lists_roles_one_key_a_line(call_r1: RunR1, config: Path) -> None:
+    lines = call_r1("config", "show").stdout.splitlines()
+    assert "roles.reviewer.system = 'You review code.\\nBe blunt.'" in lines
+    assert "roles.reviewer.params = {'temperature': 0.7, 'seed': 7}" in lines
+    assert "roles.other.provider = 'deepseek'" in lines
+    assert not any(line.startswith("roles.other.model") for line in lines)

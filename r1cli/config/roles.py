@@ -9,9 +9,7 @@ parses, validates and looks roles up.
 
 from __future__ import annotations
 
-import difflib
 import os
-import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +60,8 @@ def shell_prompt(env: Mapping[str, str] | None = None, os_name: str = "") -> str
 
 
 def _os_name() -> str:
+    import platform  # only the shell role needs it; settings load on every command
+
     system = platform.system() or "Unix"
     if system == "Darwin":
         return "macOS"
@@ -143,6 +143,8 @@ def find_role(
     role = roles.get(name.strip())
     if role is not None:
         return role
+    import difflib
+
     close = difflib.get_close_matches(name, list(roles), n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     raise UsageError(

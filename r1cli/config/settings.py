@@ -11,12 +11,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1cli.config.providers import DEFAULT_PROVIDER
-from r1cli.config.roles import Role, parse_roles
 from r1cli.core.params import REASONING_MODES, ReasoningMode
 from r1cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from r1cli.config.roles import Role
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -107,6 +109,8 @@ def load_settings(
             if key == "aliases":
                 values[key] = aliases(value, config_file)
             elif key == "roles":
+                from r1cli.config.roles import parse_roles  # only with [roles]
+
                 values[key] = parse_roles(value, config_file)
             else:
                 values[key] = value

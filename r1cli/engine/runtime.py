@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from r1cli.config.keys import require_key
 from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec, resolve_provider
-from r1cli.config.roles import Role, find_role
 from r1cli.config.settings import Settings, load_settings
 from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Turn
@@ -34,6 +33,7 @@ from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from r1cli.config.roles import Role
     from r1cli.engine.turn import TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
@@ -322,8 +322,11 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
         color=False if opts.no_color else None,
         history=False if opts.no_history else None,
     )
-    role = find_role(opts.role, settings.roles) if opts.role is not None else None
-    if role is not None:
+    role: Role | None = None
+    if opts.role is not None:
+        from r1cli.config.roles import find_role
+
+        role = find_role(opts.role, settings.roles)
         settings = with_role(settings, role, opts)
     switched = opts.provider or (role.provider if role is not None else None)
     spec = resolve_provider(

@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask batch chat config count history keys models' ;;
+        '') _r1_words='ask batch chat completion config count history keys models roles sh' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export fork list path rename rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -17,9 +17,10 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -r -s -x' ;;
         'batch') _r1_words='--base-url --debug --help --history --jobs --max-cost --max-tokens --model --no-color --output --param --provider --quiet --shard --system --temperature --timeout --unordered -h -j -m -o -p -q -s' ;;
-        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -r -s' ;;
+        'completion') _r1_words='--help -h' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
         'config get') _r1_words='--help -h' ;;
@@ -42,6 +43,8 @@ _r1_options() {
         'keys rm') _r1_words='--help -h' ;;
         'keys set') _r1_words='--force --help -h' ;;
         'models') _r1_words='--base-url --debug --help --json --no-color --provider --refresh --search -h -p' ;;
+        'roles') _r1_words='--help --json -h' ;;
+        'sh') _r1_words='--base-url --debug --help --model --no-history --provider --yes -h -m -p -y' ;;
         *) _r1_words='' ;;
     esac
 }
@@ -65,6 +68,7 @@ _r1_option_value() {
         'ask --reasoning') _r1_value='choice show collapse hide' ;;
         'ask --reasoning-max-tokens') _r1_value='text' ;;
         'ask --repetition-penalty') _r1_value='text' ;;
+        'ask --role' | 'ask -r') _r1_value='text' ;;
         'ask --seed') _r1_value='text' ;;
         'ask --stdin-encoding') _r1_value='text' ;;
         'ask --stop') _r1_value='text' ;;
@@ -100,6 +104,7 @@ _r1_option_value() {
         'chat --reasoning') _r1_value='choice show collapse hide' ;;
         'chat --reasoning-max-tokens') _r1_value='text' ;;
         'chat --repetition-penalty') _r1_value='text' ;;
+        'chat --role' | 'chat -r') _r1_value='text' ;;
         'chat --seed') _r1_value='text' ;;
         'chat --stop') _r1_value='text' ;;
         'chat --system' | 'chat -s') _r1_value='text' ;;
@@ -122,6 +127,9 @@ _r1_option_value() {
         'models --base-url') _r1_value='text' ;;
         'models --provider' | 'models -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
         'models --search') _r1_value='text' ;;
+        'sh --base-url') _r1_value='text' ;;
+        'sh --model' | 'sh -m') _r1_value='text' ;;
+        'sh --provider' | 'sh -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
         *) return 1 ;;
     esac
 }
@@ -130,6 +138,7 @@ _r1_argument_value() {
     # Sets _r1_value to what argument number $2 (from 0) of command path $1 takes;
     # fails when nothing can be offered.
     case "$1 $2" in
+        'completion 0') _r1_value='choice bash zsh fish' ;;
         'keys rm 0') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
         'keys set 0') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
         *) return 1 ;;
@@ -153,13 +162,13 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
+        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -r -s -x
         return 0
     fi
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | batch | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh) ;;
             *) path='ask' ;;
         esac
     fi

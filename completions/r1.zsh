@@ -12,6 +12,8 @@ _r1_ask() {
         '(--deadline)--deadline[Whole-answer time limit in seconds.]:deadline: ' \
         '(--debug)--debug[Show request details and tracebacks.]' \
         '(--effort)--effort[Reasoning effort: low|medium|high.]:effort:(low medium high)' \
+        '(--extract -x)--extract[Print only the last fenced code block of the answer (no fences).]' \
+        '(--extract -x)-x[Print only the last fenced code block of the answer (no fences).]' \
         '*--file[Attach a text file (repeatable).]:file:_files' \
         '*-f[Attach a text file (repeatable).]:file:_files' \
         '(--frequency-penalty)--frequency-penalty[<float>]:frequency-penalty: ' \
@@ -35,6 +37,8 @@ _r1_ask() {
         '(--reasoning)--reasoning[show|collapse|hide (terminal).]:reasoning:(show collapse hide)' \
         '(--reasoning-max-tokens)--reasoning-max-tokens[Reasoning budget in tokens.]:reasoning-max-tokens: ' \
         '(--repetition-penalty)--repetition-penalty[<float>]:repetition-penalty: ' \
+        '(--role -r)--role[A role ('\''r1 roles'\'' lists them).]:role: ' \
+        '(--role -r)-r[A role ('\''r1 roles'\'' lists them).]:role: ' \
         '(--seed)--seed[<int>]:seed: ' \
         '(--show-reasoning)--show-reasoning[On a pipe, send reasoning to stderr.]' \
         '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \
@@ -108,6 +112,8 @@ _r1_chat() {
         '(--reasoning)--reasoning[show|collapse|hide (terminal).]:reasoning:(show collapse hide)' \
         '(--reasoning-max-tokens)--reasoning-max-tokens[Reasoning budget in tokens.]:reasoning-max-tokens: ' \
         '(--repetition-penalty)--repetition-penalty[<float>]:repetition-penalty: ' \
+        '(--role -r)--role[A role ('\''r1 roles'\'' lists them).]:role: ' \
+        '(--role -r)-r[A role ('\''r1 roles'\'' lists them).]:role: ' \
         '(--seed)--seed[<int>]:seed: ' \
         '*--stop[Stop sequence (repeatable).]:stop: ' \
         '(--system -s)--system[System prompt.]:system: ' \
@@ -117,6 +123,13 @@ _r1_chat() {
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
         '*:prompt: '
+}
+
+_r1_completion() {
+    _arguments -s -S : "$@" \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        ':shell:(bash zsh fish)'
 }
 
 _r1_config() {
@@ -207,8 +220,8 @@ _r1_count() {
         '(--model -m)-m[Model name.]:model: ' \
         '(--provider -p)--provider[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
         '(--provider -p)-p[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
-        '(--role -r)--role[A role from config.toml.]:role: ' \
-        '(--role -r)-r[A role from config.toml.]:role: ' \
+        '(--role -r)--role[A role ('\''r1 roles'\'' lists them).]:role: ' \
+        '(--role -r)-r[A role ('\''r1 roles'\'' lists them).]:role: ' \
         '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \
         '(--system -s)--system[System prompt.]:system: ' \
         '(--system -s)-s[System prompt.]:system: ' \
@@ -390,6 +403,29 @@ _r1_models() {
         '(--search)--search[Only ids or names containing TEXT.]:search: '
 }
 
+_r1_roles() {
+    _arguments -s -S : "$@" \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[One JSON list: {"name", "builtin", "system", "model", "provider", "params"}.]'
+}
+
+_r1_sh() {
+    _arguments -s -S : "$@" \
+        '(--base-url)--base-url[Override the provider'\''s base URL.]:base-url: ' \
+        '(--debug)--debug[Show request details and tracebacks.]' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--model -m)--model[Model name.]:model: ' \
+        '(--model -m)-m[Model name.]:model: ' \
+        '(--no-history)--no-history[Store nothing.]' \
+        '(--provider -p)--provider[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--provider -p)-p[Provider (default openrouter).]:provider:(anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm)' \
+        '(--yes -y)--yes[Run the command without asking.]' \
+        '(--yes -y)-y[Run the command without asking.]' \
+        '*:prompt: '
+}
+
 _r1() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -401,7 +437,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | batch | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -418,11 +454,14 @@ _r1() {
                 'ask:Ask one question and stream the answer (the default command).'
                 'batch:Run many prompts: concurrent, resumable, shardable.'
                 'chat:Chat interactively (what bare `r1` opens on a terminal).'
+                'completion:Print the completion script for SHELL (the README says where to put it).'
                 'config:Show and change settings in config.toml.'
                 'count:Count the input tokens of the request `ask` would send, and their cost.'
                 'history:Browse, search, rename, fork, export and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
                 'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
+                'roles:List the roles -r/--role accepts (built-in ones too).'
+                'sh:Ask for one shell command, show it, and run it after you say so.'
             )
             _describe -t commands 'r1 command' commands && ret=0
             ;;
@@ -432,11 +471,14 @@ _r1() {
                 ask) _r1_ask && ret=0 ;;
                 batch) _r1_batch && ret=0 ;;
                 chat) _r1_chat && ret=0 ;;
+                completion) _r1_completion && ret=0 ;;
                 config) _r1_config && ret=0 ;;
                 count) _r1_count && ret=0 ;;
                 history) _r1_history && ret=0 ;;
                 keys) _r1_keys && ret=0 ;;
                 models) _r1_models && ret=0 ;;
+                roles) _r1_roles && ret=0 ;;
+                sh) _r1_sh && ret=0 ;;
             esac
             ;;
     esac

@@ -39,7 +39,19 @@ app = typer.Typer(
 )
 
 # Words that name a command; anything else first on the line is a prompt for `ask`.
-COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count", "batch")
+COMMANDS = (
+    "ask",
+    "chat",
+    "history",
+    "keys",
+    "config",
+    "models",
+    "count",
+    "batch",
+    "roles",
+    "sh",
+    "completion",
+)
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -82,6 +94,7 @@ def _mount_subcommands() -> None:
 
     app.command("models")(models)
     app.command("count")(count)
+    _mount_roles_sh_completion()
 
     app.add_typer(
         history_app,
@@ -93,6 +106,16 @@ def _mount_subcommands() -> None:
         config_app, name="config", help="Show and change settings in config.toml."
     )
     app.command("batch", help=HELP)(batch)
+
+
+def _mount_roles_sh_completion() -> None:
+    from r1cli.cli.completion import completion
+    from r1cli.cli.roles import roles
+    from r1cli.cli.sh import sh
+
+    app.command("roles")(roles)
+    app.command("sh")(sh)
+    app.command("completion")(completion)
 
 
 _mount_subcommands()

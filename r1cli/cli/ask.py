@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -23,6 +23,10 @@ from r1cli.core.params import (
     validate_sampling,
 )
 from r1cli.engine.runtime import TurnOptions
+
+if TYPE_CHECKING:
+    from r1cli.engine.runtime import Runtime
+from r1cli.errors import UsageError
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
 
@@ -47,6 +51,9 @@ BaseUrlOpt = Annotated[
     Str, typer.Option("--base-url", help="Override the provider's base URL.")
 ]
 SystemOpt = Annotated[Str, typer.Option("--system", "-s", help="System prompt.")]
+RoleOpt = Annotated[
+    Str, typer.Option("--role", "-r", help="A role ('r1 roles' lists them).")
+]
 ContinueOpt = Annotated[
     bool, typer.Option("--continue", "-c", help="Continue the latest conversation.")
 ]
@@ -110,6 +117,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON Lines events on stdo
 RawOpt = Annotated[
     bool, typer.Option("--raw", help="Answer bytes exactly as received.")
 ]
+ExtractOpt = Annotated[
+    bool,
+    typer.Option(
+        "--extract",
+        "-x",
+        help="Print only the last fenced code block of the answer (no fences).",
+    ),
+]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour.")]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show request details and tracebacks.")
@@ -126,6 +141,7 @@ def ask(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     system: SystemOpt = None,
+    role: RoleOpt = None,
     continue_last: ContinueOpt = False,
     cid: CidOpt = None,
     file: FileOpt = None,
@@ -151,6 +167,7 @@ def ask(
     no_history: NoHistoryOpt = False,
     json_output: JsonOpt = False,
     raw: RawOpt = False,
+    extract: ExtractOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
     stdin_encoding: StdinEncodingOpt = "utf-8",
@@ -164,6 +181,7 @@ def ask(
             provider=provider,
             base_url=base_url,
             system=system,
+            role=role,
             continue_last=continue_last,
             cid=cid,
             file=file,
@@ -193,11 +211,18 @@ def ask(
             debug=debug,
             stdin_encoding=stdin_encoding,
         )
-        if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
+        if extract and json_output:
+            raise UsageError("--extract and --json do not go together")
+        if (
+            not prompt
+            and not extract
+            and defaulted(ctx)
+            and interactive_terminal(json_output, raw)
+        ):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
             open_repl(opts, report, scope)
         else:
-            ask_once(opts, report, scope)
+            ask_once(opts, report, scope, extract=extract)
 
 
 def chat(
@@ -206,6 +231,7 @@ def chat(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     system: SystemOpt = None,
+    role: RoleOpt = None,
     continue_last: ContinueOpt = False,
     cid: CidOpt = None,
     file: FileOpt = None,
@@ -240,6 +266,7 @@ def chat(
             provider=provider,
             base_url=base_url,
             system=system,
+            role=role,
             continue_last=continue_last,
             cid=cid,
             file=file,
@@ -275,6 +302,7 @@ def turn_options(
     provider: str | None = None,
     base_url: str | None = None,
     system: str | None = None,
+    role: str | None = None,
     continue_last: bool = False,
     cid: str | None = None,
     file: list[Path] | None = None,
@@ -343,20 +371,22 @@ def turn_options(
         debug=debug,
         no_color=no_color,
         stdin_encoding=stdin_encoding,
+        role=role,
     )
 
 
-def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
-    """One question, one streamed answer, one history row."""
+def ask_once(
+    opts: TurnOptions, report: Report, scope: Scope, *, extract: bool = False
+) -> None:
+    """One question, one streamed answer, one history row (`extract`: stdout gets
+    the last code block only)."""
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import Runtime, read_stdin
+    from r1cli.engine.runtime import read_stdin
     from r1cli.render import choose_renderer
 
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
-    runtime = scope.runtime = Runtime.from_options(
-        opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
-    )
+    runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     conversation = runtime.initial_conversation(opts)
     conversation.add_user(prompt)
@@ -367,6 +397,7 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
         reasoning=runtime.settings.reasoning,
         color=runtime.settings.color,
         model=runtime.model,
+        extract=report.warn if extract else None,
     )
     turn = runtime.run(conversation, prompt, renderer)
     hint = None if opts.json else "raise --max-tokens"
@@ -375,17 +406,33 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
 
 def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
     """The REPL; `opts.words`, if any, are sent as the first message."""
-    from r1cli.engine.runtime import Runtime
     from r1cli.repl.loop import Repl, require_terminal
     from r1cli.repl.state import ChatState
 
     require_terminal()
-    runtime = scope.runtime = Runtime.from_options(
-        opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
-    )
+    runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     first = " ".join(opts.words).strip() or None
     Repl(ChatState(runtime, opts), report).run(first)
+
+
+def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
+    """`Runtime.from_options`; with no key on a terminal, first offer to store one."""
+    from r1cli.cli.keys import offer_to_store_key
+    from r1cli.config.keys import MissingKey
+    from r1cli.engine.runtime import Runtime
+
+    def build() -> Runtime:
+        return Runtime.from_options(
+            opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
+        )
+
+    try:
+        return build()
+    except MissingKey as exc:
+        if not offer_to_store_key(exc.provider):
+            raise
+    return build()
 
 
 class Invocation:

@@ -46,7 +46,12 @@ def show() -> None:
         # Show what the file says, so it can be mended with set/unset/edit.
         settings = _as_written(path, exc)
     for key, value in asdict(settings).items():
-        if key in ("params", "providers", "aliases"):
+        if key == "roles":  # roles.NAME.KEY lines, like the other tables
+            for name, role in dict(value).items():
+                for field in ("system", "model", "provider", "params"):
+                    if role[field]:
+                        typer.echo(f"roles.{name}.{field} = {role[field]!r}")
+        elif key in ("params", "providers", "aliases"):
             for name, item in dict(value).items():
                 typer.echo(f"{key}.{name} = {item!r}")
         else:

@@ -1,7 +1,7 @@
 """`r1 count`: the input tokens (and cost) of the request `ask` would send.
 
 The prompt is built exactly as `ask` builds it (words, piped stdin, `-f` files, the
-system prompt from `-s` or config, aliases resolved). Anthropic-dialect providers
+system prompt from `-s`, the role (`-r`) or config, aliases resolved). Anthropic-dialect providers
 and ModelsLab count it themselves (`POST …/v1/messages/count_tokens`); for the rest
 the count is a local estimate, and the output says so.
 """
@@ -17,7 +17,6 @@ import typer
 
 from r1cli.cli.boundary import error_boundary
 from r1cli.engine.runtime import TurnOptions
-from r1cli.errors import UsageError
 from r1cli.render.report import Report
 
 Str = Optional[str]  # noqa: UP045 - typer needs Optional at runtime on 3.10
@@ -43,7 +42,7 @@ def count(
         typer.Option("--file", "-f", help="Attach a text file (repeatable)."),
     ] = None,
     role: Annotated[
-        Str, typer.Option("--role", "-r", help="A role from config.toml.")
+        Str, typer.Option("--role", "-r", help="A role ('r1 roles' lists them).")
     ] = None,
     json_output: Annotated[
         bool,
@@ -59,10 +58,6 @@ def count(
     """Count the input tokens of the request `ask` would send, and their cost."""
     report = Report(debug=debug)
     with error_boundary(report):
-        if role is not None:
-            raise UsageError(
-                f"no role named {role!r}: roles are not defined in this version"
-            )
         opts = TurnOptions(
             words=tuple(prompt or ()),
             model=model,
@@ -72,6 +67,7 @@ def count(
             files=tuple(file or ()),
             debug=debug,
             stdin_encoding=stdin_encoding,
+            role=role,
         )
         _count(opts, report, json_output=json_output)
 

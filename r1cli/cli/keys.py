@@ -14,6 +14,7 @@ from r1cli.config.keys import (
     check_permissions,
     mask,
     read_keys,
+    store_key,
     validate_key_text,
     write_keys,
 )
@@ -46,10 +47,31 @@ def set_key(
         check_provider_name(provider)
     key = validate_key_text(_read_secret(provider))
     path = resolve_paths().keys_file
-    keys = read_keys(path)
-    keys[provider] = key
-    write_keys(path, keys)
+    store_key(path, provider, key)
     sys.stderr.write(f"saved key for {provider} ({mask(key)}) in {path}\n")
+
+
+def offer_to_store_key(provider: str) -> bool:
+    """First run on a terminal with no key: ask for one (hidden input) and store it
+    as `r1 keys set` does. False when there is no terminal to ask on, or the user
+    pressed Enter without pasting anything."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    import getpass
+
+    path = resolve_paths().keys_file
+    sys.stderr.write(
+        f"No API key for {provider} yet. One pasted here is stored in\n  {path}\n"
+    )
+    text = getpass.getpass(
+        f"API key for {provider} (input hidden, Enter to skip): ", stream=sys.stderr
+    )
+    if not text.strip():
+        return False
+    key = validate_key_text(text)
+    store_key(path, provider, key)
+    sys.stderr.write(f"saved key for {provider} ({mask(key)}) in {path}\n")
+    return True
 
 
 def check_provider_name(provider: str) -> None:

@@ -1,9 +1,13 @@
-"""Reads and edits `config.toml` line by line, so comments and layout survive.
+"""Edits `config.toml` for `r1 config set|unset`, keeping the user's file as it is.
 
 `r1 config set KEY VALUE` changes one top-level setting (or `params.NAME`, or
-`aliases.NAME`) in place:
-the line that holds it is replaced, or a new line is added where it belongs. Values
-are validated before anything is written, and the file is replaced atomically.
+`aliases.NAME`) through tomlkit, which round-trips the document: comments, blank
+lines, multi-line strings, dotted keys (`params.top_p = 0.9`), inline tables and
+quoted keys all survive, and a value keeps its trailing comment. Values are validated
+before anything is written, a change that would break a working config is refused,
+and the file is replaced atomically (0600).
+
+tomlkit is imported inside the functions that edit, so no other command pays for it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1cli.config.paths import write_private_file
 from r1cli.config.settings import SCALARS, coerce, load_toml
@@ -23,7 +27,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
-_TABLE = re.compile(r"^\s*\[")
+if TYPE_CHECKING:
+    from tomlkit.items import Item
+
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 TABLES = ("params", "aliases")
 
@@ -49,50 +55,40 @@ def parse_key(key: str) -> tuple[str | None, str]:
     return None, key
 
 
-def toml_value(key: str, raw: str, table: str | None) -> str:
-    """The TOML text for `raw`, typed like the setting (params: JSON-ish guess)."""
+def typed_value(key: str, raw: str, table: str | None) -> Any:
+    """`raw` typed like the setting (params: a JSON-ish guess; aliases: one word)."""
     if table is None:
-        value: Any = coerce(key, raw, key)
-    elif table == "aliases":
+        return coerce(key, raw, key)
+    if table == "aliases":
         value = raw.strip()  # a model id, never a number or a list
         if not value or any(ch.isspace() for ch in value):
             raise UsageError(f"an alias stands for one model id, got {raw!r}")
-    else:
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = raw
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
+        return value
+    try:
+        parsed: Any = json.loads(raw)
+    except ValueError:
+        return raw
+    if isinstance(parsed, list) and all(
+        isinstance(v, (str, int, float)) for v in parsed
+    ):
+        return parsed
+    if isinstance(parsed, (bool, int, float, str)):
+        return parsed
     raise UsageError(f"cannot store {raw!r} in config.toml")
 
 
-def _section(lines: list[str], table: str | None) -> tuple[int, int] | None:
-    """Start and end line indexes of the top-level part or `[table]`."""
-    if table is None:
-        end = next(
-            (i for i, line in enumerate(lines) if _TABLE.match(line)), len(lines)
-        )
-        return 0, end
-    header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]\s*(#.*)?$")
-    for i, line in enumerate(lines):
-        if header.match(line):
-            end = next(
-                (j for j in range(i + 1, len(lines)) if _TABLE.match(lines[j])),
-                len(lines),
-            )
-            return i + 1, end
-    return None
+def _item(value: Any) -> Item:
+    """A tomlkit item for `value`; text with line breaks as a multi-line string."""
+    import tomlkit
+
+    if isinstance(value, str) and "\n" in value:
+        return tomlkit.string(value, multiline=True)
+    item: Item = tomlkit.item(value)
+    return item
 
 
 def edit(path: Path, key: str, raw: str | None) -> None:
-    """Set (raw given) or unset (raw None) one key, keeping every other line.
+    """Set (raw given) or unset (raw None) one key, keeping the rest of the file.
 
     A change that would leave a working config broken (an unknown provider, a bad
     reasoning mode) is refused and the file left as it was. A config that is already
@@ -101,7 +97,7 @@ def edit(path: Path, key: str, raw: str | None) -> None:
     table, name = parse_key(key)
     load_toml(path)  # refuse to edit a file that does not parse
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    result = _edited(text, path, key, table, name, raw)
+    result = edited(text, path, key, table, name, raw)
     _validate(path, result)
     if config_problem(path, text) is None:
         problem = config_problem(path, result)
@@ -133,7 +129,7 @@ def config_problem(path: Path, text: str) -> str | None:
     return None
 
 
-def _edited(
+def edited(
     text: str,
     path: Path,
     key: str,
@@ -142,30 +138,27 @@ def _edited(
     raw: str | None,
 ) -> str:
     """`text` with `name` in `table` set to `raw` (None: removed)."""
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    assignment = re.compile(rf"^\s*{re.escape(name)}\s*=")
-    section = _section(lines, table)
-    found = None
-    if section:
-        found = next((i for i in range(*section) if assignment.match(lines[i])), None)
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as exc:  # tomllib accepted it; tomlkit must too
+        raise ConfigError(f"cannot edit {path}: {exc}") from None
+    container: Any = document if table is None else document.get(table)
+    if container is not None and not hasattr(container, "keys"):
+        raise ConfigError(f"{path}: {table} must be a table")
     if raw is None:
-        if found is None:
+        if container is None or name not in container:
             raise UsageError(f"{key} is not set in {path}")
-        del lines[found]
-    else:
-        new = f"{name} = {toml_value(name, raw, table)}\n"
-        if found is not None:
-            lines[found] = new
-        elif section is not None:
-            at = section[1]
-            while at > section[0] and not lines[at - 1].strip():
-                at -= 1  # keep the blank line that separates the next table
-            lines.insert(at, new)
-        else:
-            lines += ["\n" if lines else "", f"[{table}]\n", new]
-    return "".join(lines)
+        del container[name]
+        return document.as_string()
+    value = _item(typed_value(name, raw, table))
+    if container is None:
+        container = tomlkit.table()
+        document[str(table)] = container
+    container[name] = value
+    return document.as_string()
 
 
 def _validate(path: Path, text: str) -> None:

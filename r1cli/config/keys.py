@@ -101,20 +101,28 @@ def check_key(key: str, where: str) -> None:
         )
 
 
+class MissingKey(ConfigError):
+    """No key for a provider that needs one (exit 3); a terminal may offer to store
+    one (`provider` names it)."""
+
+    def __init__(self, provider: str, variable: str) -> None:
+        super().__init__(
+            f"no API key for {provider}",
+            hint=f"set {variable} or run 'r1 keys set {provider}'",
+        )
+        self.provider = provider
+
+
 def require_key(
     spec: ProviderSpec,
     keys_file: Path,
     *,
     warn: Callable[[str], None] | None = None,
 ) -> FoundKey | None:
-    """The key for `spec`, or ConfigError (exit 3) when one is needed and missing."""
+    """The key for `spec`, or MissingKey (exit 3) when one is needed and missing."""
     found = find_key(spec, keys_file, warn=warn)
     if found is None and spec.needs_key:
-        variable = spec.key_env or ENV_API_KEY
-        raise ConfigError(
-            f"no API key for {spec.name}",
-            hint=f"set {variable} or run 'r1 keys set {spec.name}'",
-        )
+        raise MissingKey(spec.name, spec.key_env or ENV_API_KEY)
     return found
 
 
@@ -125,6 +133,13 @@ def read_keys(keys_file: Path) -> dict[str, str]:
 
     data = load_toml(keys_file)
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+
+
+def store_key(keys_file: Path, provider: str, key: str) -> None:
+    """Add or replace one provider's key in the keys file (0600, atomic)."""
+    keys = read_keys(keys_file)
+    keys[provider] = key
+    write_keys(keys_file, keys)
 
 
 def write_keys(keys_file: Path, keys: Mapping[str, str]) -> None:

@@ -12,11 +12,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1cli.config.providers import DEFAULT_PROVIDER
 from r1cli.core.params import REASONING_MODES, ReasoningMode
 from r1cli.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from r1cli.config.roles import Role
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,7 +27,7 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
-TABLES = ("params", "providers", "aliases")
+TABLES = ("params", "providers", "aliases", "roles")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ class Settings:
     providers: Mapping[str, Any] = field(default_factory=dict)
     # `[aliases] NAME = "model id"`: short names accepted wherever a model is.
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # `[roles.NAME]`: named system prompts (see config/roles.py); built-ins not here.
+    roles: Mapping[str, Role] = field(default_factory=dict)
 
     def model_for(self, name: str) -> str:
         """The model id an alias stands for; any other name as given."""
@@ -112,7 +117,14 @@ def load_settings(
         if key in TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"{config_file}: [{key}] must be a table")
-            values[key] = aliases(value, config_file) if key == "aliases" else value
+            if key == "aliases":
+                values[key] = aliases(value, config_file)
+            elif key == "roles":
+                from r1cli.config.roles import parse_roles  # only with [roles]
+
+                values[key] = parse_roles(value, config_file)
+            else:
+                values[key] = value
         elif key == "version":
             continue
         elif key in SCALARS:

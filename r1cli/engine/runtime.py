@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from r1cli.config.keys import require_key
 from r1cli.config.paths import Paths, resolve_paths
@@ -33,6 +33,7 @@ from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, R1Error, UsageError
 
 if TYPE_CHECKING:
+    from r1cli.config.roles import Role
     from r1cli.engine.turn import TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
@@ -67,6 +68,8 @@ class TurnOptions:
     debug: bool = False
     no_color: bool = False
     stdin_encoding: str = "utf-8"
+    # `-r/--role NAME`: between the flags above and the config defaults.
+    role: str | None = None
 
 
 class Runtime:
@@ -162,8 +165,10 @@ class Runtime:
         if cid is None:
             raise UsageError("there is no conversation to continue yet")
         conversation = self.store.load_conversation(cid)
-        if opts.system is not None:
-            conversation.system = opts.system
+        if opts.system is not None or opts.role is not None:
+            # -s or a role replaces the stored prompt (settings.system holds the
+            # winner of -s > role).
+            conversation.system = self.settings.system
         return conversation
 
     # -- turns ---------------------------------------------------------------------
@@ -313,7 +318,11 @@ class _TurnTracker:
 
 
 def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, str]:
-    """Settings, provider and model after flags > env > config > defaults."""
+    """Settings, provider and model after flags > role > env > config > defaults.
+
+    A role (`-r NAME`) is folded into the settings returned: its system prompt, its
+    model and provider where no flag gave one, and its params over config `[params]`.
+    """
     settings = load_settings(
         paths.config_file,
         provider=opts.provider,
@@ -327,13 +336,22 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
         color=False if opts.no_color else None,
         history=False if opts.no_history else None,
     )
+    role: Role | None = None
+    if opts.role is not None:
+        from r1cli.config.roles import find_role
+
+        role = find_role(opts.role, settings.roles)
+        settings = with_role(settings, role, opts)
+    switched = opts.provider or (role.provider if role is not None else None)
     spec = resolve_provider(
         settings.provider, settings.providers, base_url=settings.base_url
     )
     model = settings.model
     # A model from config belongs to the configured provider: when the provider was
-    # switched by a flag, fall back to the new provider's own default.
-    if opts.provider and not opts.model and not os.environ.get("R1CLI_MODEL"):
+    # switched by a flag or a role, fall back to the new provider's own default
+    # (unless a flag or the role named the model).
+    chosen = opts.model or (role.model if role is not None else None)
+    if switched and not chosen and not os.environ.get("R1CLI_MODEL"):
         model = spec.default_model or model
     model = model or spec.default_model
     if not model:
@@ -342,6 +360,19 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
             hint=f"pass -m MODEL (r1 models --provider {spec.name} lists them)",
         )
     return settings, spec, settings.model_for(model)
+
+
+def with_role(settings: Settings, role: Role, opts: TurnOptions) -> Settings:
+    """`settings` with `role` applied under the flags in `opts`."""
+    changes: dict[str, Any] = {
+        "params": {**settings.params, **role.params},
+        "system": opts.system if opts.system is not None else role.system,
+    }
+    if role.provider is not None and opts.provider is None:
+        changes["provider"] = role.provider
+    if role.model is not None and opts.model is None:
+        changes["model"] = role.model
+    return replace(settings, **changes)
 
 
 def key_hint(spec: ProviderSpec) -> str:

@@ -4,6 +4,7 @@ sanitise untrusted text on the way. The only importer of rich (lazily)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from r1cli.core.params import ReasoningMode
@@ -21,8 +22,14 @@ def choose_renderer(
     reasoning: ReasoningMode,
     color: bool,
     model: str,
+    extract: Callable[[str], None] | None = None,
 ) -> TurnSink:
-    """JSON lines, plain text for a pipe (or `--raw`), or the live terminal view."""
+    """JSON lines, plain text for a pipe (or `--raw`), or the live terminal view;
+    `extract` (a warning printer) picks `-x`: the last code block only."""
+    if extract is not None:
+        from r1cli.render.extract import ExtractRenderer
+
+        return ExtractRenderer(model=model, warn=extract, raw=raw, color=color)
     if json:
         from r1cli.render.jsonl import JsonlRenderer
 

@@ -192,6 +192,35 @@ def _system(context: SlashContext, argument: str) -> SlashResult:
     return SlashResult(["system prompt set for the next messages"])
 
 
+def _role(context: SlashContext, argument: str) -> SlashResult:
+    """`/role`: the roles, the current one marked; `/role NAME` applies one."""
+    from r1cli.config.roles import all_roles
+
+    session = context.session
+    if argument.lower() in ("off", "none", "-"):
+        session.set_system(None)
+        session.role = None
+        return SlashResult(["role off: system prompt removed (parameters kept)"])
+    if argument:
+        session.use_role(argument)
+        return SlashResult(
+            [f"role: {session.role} · model: {session.model} (via {session.spec.name})"]
+        )
+    roles = all_roles(session.settings.roles)
+    lines = [f"role: {session.role or '(none)'}"]
+    for name in sorted(roles):
+        mark = "*" if name == session.role else " "
+        lines.append(f"{mark} {name}  {_one_line(roles[name].system)}")
+    lines.append("/role NAME switches · /role off removes the system prompt")
+    return SlashResult(lines)
+
+
+def _role_names(session: ChatState) -> list[str]:
+    from r1cli.config.roles import all_roles
+
+    return sorted(all_roles(session.settings.roles))
+
+
 def _reasoning(context: SlashContext, argument: str) -> SlashResult:
     session = context.session
     if argument:
@@ -464,6 +493,7 @@ COMMANDS: tuple[Command, ...] = (
         _providers,
     ),
     Command("system", "[TEXT|off]", "show, set or remove the system prompt", _system),
+    Command("role", "[NAME|off]", "list the roles, or use one", _role, _role_names),
     Command(
         "reasoning",
         "[show|collapse|hide]",

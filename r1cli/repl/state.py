@@ -100,6 +100,7 @@ class ChatState:
         # The latest prompt when its turn said nothing: out of the context, but
         # what /retry and /edit take back (history keeps it too).
         self.unanswered: str | None = None
+        self.role: str | None = opts.role  # the role in use (-r, /role), for /role
         if self.conversation.id is not None:
             self._load_usage(self.conversation.id)
 
@@ -377,6 +378,24 @@ class ChatState:
         self.conversation.system = text or None
         if self.store is not None and self.conversation.id is not None:
             self.store.add_message(self.conversation.id, "system", text or "")
+
+    def use_role(self, name: str) -> None:
+        """Apply a role now: its provider/model (if it names them), its params over
+        the current ones, and its system prompt from the next request on."""
+        from r1cli.config.roles import find_role
+
+        role = find_role(name, self.settings.roles)
+        if role.provider is not None and role.provider != self.spec.name:
+            self.set_provider(role.provider, role.model)
+        elif role.model is not None:
+            self.set_model(role.model)
+        sampling = self.sampling
+        for key, value in role.params.items():
+            typed = tuple(value) if key == "stop" and isinstance(value, list) else value
+            sampling = sampling.with_param(key, typed)
+        self.sampling = sampling
+        self.set_system(role.system)
+        self.role = role.name
 
     def set_reasoning(self, mode: str) -> None:
         for known in REASONING_MODES:

@@ -1002,3 +1002,11 @@ def test_every_command_is_covered_here() -> None:
     )
     for command in slash.COMMANDS:
         assert f'"/{command.name}' in source, command.name
+
+
+def test_role_sets_the_system_prompt_of_the_next_message(chat: Chat) -> None:
+    # More on /role in tests/integration/test_role_slash.py.
+    assert chat.slash("/role code").lines[0].startswith("role: code")
+    chat.say("sort a list", "ok")
+    role, content = chat.sent()[0]
+    assert role == "system" and "code only" in content

@@ -66,6 +66,8 @@ def run_turn(
         model=request.model,
         provider=request.spec.name,
         conversation_id=request.conversation.id,
+        prices=request.prices,
+        effort=request.sampling.effort,
     )
     for sink in sinks:
         sink.begin(turn)

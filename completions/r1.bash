@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask chat config count history keys models' ;;
+        '') _r1_words='ask chat config count history keys models stats' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export list path rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -39,6 +39,7 @@ _r1_options() {
         'keys rm') _r1_words='--help -h' ;;
         'keys set') _r1_words='--force --help -h' ;;
         'models') _r1_words='--base-url --debug --help --json --no-color --provider --refresh --search -h -p' ;;
+        'stats') _r1_words='--by --help --json --since -h' ;;
         *) _r1_words='' ;;
     esac
 }
@@ -104,6 +105,8 @@ _r1_option_value() {
         'models --base-url') _r1_value='text' ;;
         'models --provider' | 'models -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
         'models --search') _r1_value='text' ;;
+        'stats --by') _r1_value='choice day model provider effort' ;;
+        'stats --since') _r1_value='text' ;;
         *) return 1 ;;
     esac
 }
@@ -141,7 +144,7 @@ _r1() {
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | chat | config | count | history | keys | models | stats) ;;
             *) path='ask' ;;
         esac
     fi

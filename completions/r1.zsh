@@ -336,6 +336,15 @@ _r1_models() {
         '(--search)--search[Only ids or names containing TEXT.]:search: '
 }
 
+_r1_stats() {
+    _arguments -s -S : "$@" \
+        '(--by)--by[Group by day|model|provider|effort.]:by:(day model provider effort)' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[The numbers behind the chart, as JSON.]' \
+        '(--since)--since[Period: 30d, 12h, 2w, 3m or a date.]:since: '
+}
+
 _r1() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -347,7 +356,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | chat | config | count | history | keys | models | stats) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -368,6 +377,7 @@ _r1() {
                 'history:Browse, search and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
                 'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
+                'stats:Time, tokens and cost of thinking against answering, with charts.'
             )
             _describe -t commands 'r1 command' commands && ret=0
             ;;
@@ -381,6 +391,7 @@ _r1() {
                 history) _r1_history && ret=0 ;;
                 keys) _r1_keys && ret=0 ;;
                 models) _r1_models && ret=0 ;;
+                stats) _r1_stats && ret=0 ;;
             esac
             ;;
     esac

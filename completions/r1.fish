@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search' 'r1 stats --by' 'r1 stats --since'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-cost' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-cost' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search' 'r1 stats --by' 'r1 stats --since'
             return 0
     end
     return 1
@@ -89,8 +89,10 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l file -s f -r -F -d 'Attach a text file (repeatable).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l frequency-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l ignore-budget -d 'Send even if the [budget] is spent.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l json -d 'JSON Lines events on stdout.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l json-mode -d 'Ask for a JSON object answer.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-cost -x -d 'Refuse a turn that could cost more, or stop it when it does (exit 7).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l min-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l model -s m -x -d 'Model name.'
@@ -121,7 +123,9 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l file -s f -r -F -d 'Attach a text file (repeatable).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l frequency-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l ignore-budget -d 'Send even if the [budget] is spent.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l json-mode -d 'Ask for a JSON object answer.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-cost -x -d 'Refuse a turn that could cost more, or stop it when it does (exit 7).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l min-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l model -s m -x -d 'Model name.'

@@ -16,8 +16,10 @@ _r1_ask() {
         '(--frequency-penalty)--frequency-penalty[<float>]:frequency-penalty: ' \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
+        '(--ignore-budget)--ignore-budget[Send even if the \[budget\] is spent.]' \
         '(--json)--json[JSON Lines events on stdout.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
@@ -60,7 +62,9 @@ _r1_chat() {
         '(--frequency-penalty)--frequency-penalty[<float>]:frequency-penalty: ' \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
+        '(--ignore-budget)--ignore-budget[Send even if the \[budget\] is spent.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \

@@ -17,6 +17,7 @@ import typer
 from r1cli.cli.boundary import Scope, error_boundary
 from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_options
 from r1cli.engine.runtime import TurnOptions
+from r1cli.errors import UsageError
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
 
@@ -105,6 +106,18 @@ NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour.")]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show request details and tracebacks.")
 ]
+MaxCostOpt = Annotated[
+    Float,
+    typer.Option(
+        "--max-cost",
+        metavar="USD",
+        help="Refuse a turn that could cost more, or stop it when it does (exit 7).",
+    ),
+]
+IgnoreBudgetOpt = Annotated[
+    bool,
+    typer.Option("--ignore-budget", help="Send even if the [budget] is spent."),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -144,6 +157,8 @@ def ask(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
     stdin_encoding: StdinEncodingOpt = "utf-8",
+    max_cost: MaxCostOpt = None,
+    ignore_budget: IgnoreBudgetOpt = False,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -181,6 +196,8 @@ def ask(
             no_color=no_color,
             debug=debug,
             stdin_encoding=stdin_encoding,
+            max_cost=max_cost,
+            ignore_budget=ignore_budget,
         )
         if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
@@ -218,6 +235,8 @@ def chat(
     no_history: NoHistoryOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
+    max_cost: MaxCostOpt = None,
+    ignore_budget: IgnoreBudgetOpt = False,
 ) -> None:
     """Chat interactively (what bare `r1` opens on a terminal)."""
     report = Report(debug=debug)
@@ -251,6 +270,8 @@ def chat(
             no_history=no_history,
             no_color=no_color,
             debug=debug,
+            max_cost=max_cost,
+            ignore_budget=ignore_budget,
         )
         open_repl(opts, report, scope)
 
@@ -289,6 +310,8 @@ def turn_options(
     no_color: bool = False,
     debug: bool = False,
     stdin_encoding: str = "utf-8",
+    max_cost: float | None = None,
+    ignore_budget: bool = False,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -327,7 +350,15 @@ def turn_options(
         debug=debug,
         no_color=no_color,
         stdin_encoding=stdin_encoding,
+        max_cost=_positive("--max-cost", max_cost),
+        ignore_budget=ignore_budget,
     )
+
+
+def _positive(flag: str, value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise UsageError(f"{flag} must be more than 0, got {value:g}")
+    return value
 
 
 def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:

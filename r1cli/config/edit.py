@@ -19,7 +19,7 @@ from r1cli.errors import ConfigError, UsageError
 
 _TABLE = re.compile(r"^\s*\[")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-TABLES = ("params", "aliases")
+TABLES = ("params", "aliases", "budget")
 
 
 def parse_key(key: str) -> tuple[str | None, str]:
@@ -28,8 +28,8 @@ def parse_key(key: str) -> tuple[str | None, str]:
     if dot:
         if table not in TABLES or not name:
             raise UsageError(
-                f"cannot set {key!r}: only settings, params.NAME and aliases.NAME "
-                "are settable"
+                f"cannot set {key!r}: only settings, params.NAME, aliases.NAME "
+                "and budget.daily|monthly are settable"
             )
         if table == "aliases" and not _BARE_KEY.match(name):
             raise UsageError(f"{name!r}: use letters, digits, '-' and '_' only")

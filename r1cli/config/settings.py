@@ -23,7 +23,9 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
-TABLES = ("params", "providers", "aliases")
+TABLES = ("params", "providers", "aliases", "budget")
+BUDGET_KEYS = ("daily", "monthly")
+LOOP_GUARDS = ("off", "warn", "stop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +50,14 @@ class Settings:
     vi_mode: bool = False
     toolbar: bool = True
     context_window: int = 0
+    # The reasoning loop guard (engine/loop_guard.py): off, warn, or stop the stream.
+    loop_guard: str = "warn"
     params: Mapping[str, Any] = field(default_factory=dict)
     providers: Mapping[str, Any] = field(default_factory=dict)
     # `[aliases] NAME = "model id"`: short names accepted wherever a model is.
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # `[budget] daily = 2.00`, `monthly = 20.00`: USD caps summed from history.
+    budget: Mapping[str, float] = field(default_factory=dict)
 
     def model_for(self, name: str) -> str:
         """The model id an alias stands for; any other name as given."""
@@ -101,7 +107,11 @@ def load_settings(
         if key in TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"{config_file}: [{key}] must be a table")
-            values[key] = aliases(value, config_file) if key == "aliases" else value
+            if key == "aliases":
+                value = aliases(value, config_file)
+            elif key == "budget":
+                value = budget(value, config_file)
+            values[key] = value
         elif key == "version":
             continue
         elif key in SCALARS:
@@ -121,7 +131,27 @@ def load_settings(
     settings = Settings(**values)
     if settings.reasoning not in REASONING_MODES:
         raise ConfigError(f"reasoning must be one of {', '.join(REASONING_MODES)}")
+    if settings.loop_guard not in LOOP_GUARDS:
+        raise ConfigError(f"loop_guard must be one of {', '.join(LOOP_GUARDS)}")
     return settings
+
+
+def budget(table: Mapping[str, Any], config_file: Path) -> dict[str, float]:
+    """`[budget]`: `daily` and `monthly`, each a positive number of USD."""
+    checked: dict[str, float] = {}
+    for name, value in table.items():
+        if name not in BUDGET_KEYS:
+            raise ConfigError(
+                f"{config_file}: unknown budget {name!r}",
+                hint="[budget] takes daily and monthly (USD)",
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(
+                f"{config_file}: budget.{name} must be a positive number of USD",
+                hint=f"e.g. {name} = 2.00",
+            )
+        checked[name] = float(value)
+    return checked
 
 
 def aliases(table: Mapping[str, Any], config_file: Path) -> dict[str, str]:

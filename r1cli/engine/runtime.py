@@ -29,6 +29,7 @@ from r1cli.core.messages import Conversation, Turn
 from r1cli.core.params import ReasoningMode, Sampling, merge_params
 from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
+from r1cli.engine.budget import SpendLimits
 from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
 
@@ -66,6 +67,12 @@ class TurnOptions:
     debug: bool = False
     no_color: bool = False
     stdin_encoding: str = "utf-8"
+    # Thinking controls (issue 13): spend caps, the loop guard, "answer now".
+    max_cost: float | None = None
+    ignore_budget: bool = False
+    loop_guard: str | None = None
+    think_max: float | None = None
+    think_max_tokens: int | None = None
 
 
 class Runtime:
@@ -86,8 +93,10 @@ class Runtime:
         secrets: list[str] | None = None,
         notify: Notify = _ignore,
         debug: Notify = _ignore,
+        limits: SpendLimits | None = None,
     ) -> None:
         self.paths = paths
+        self.limits = limits or SpendLimits()
         self.settings = settings
         self.spec = spec
         self.model = model
@@ -124,6 +133,7 @@ class Runtime:
             secrets=secrets,
             notify=notify,
             debug=debug,
+            limits=SpendLimits(opts.max_cost, opts.ignore_budget),
         )
 
     # -- provider and key ---------------------------------------------------------
@@ -192,17 +202,44 @@ class Runtime:
         from r1cli.engine.turn import run_turn
 
         self.turn = None
+        request = self.request(conversation)
+        guards = self.spend_guards(request)  # a refusal comes before anything is stored
         self.recorder = self._start_recording(conversation, prompt)
-        sinks: list[TurnSink] = [_TurnTracker(self), renderer]
+        # Guards stop the stream after the renderer has shown the delta that the turn
+        # (and so the history row) already holds: what is saved is what was seen.
+        sinks: list[TurnSink] = [_TurnTracker(self), renderer, *guards]
         if self.recorder is not None:
             sinks.append(self.recorder)
         return run_turn(
-            self.request(conversation),
+            request,
             sinks,
             notify=self.notify,
             debug=self.debug,
             redact=self.redact,
         )
+
+    def spend_guards(self, request: TurnRequest, samples: int = 1) -> list[TurnSink]:
+        """Check the budget and the `--max-cost` bound (CostLimit, exit 7); the sinks
+        that keep the cap while the answer streams."""
+        from r1cli.engine.budget import CostGuard, check_budget, check_cap, preflight
+
+        check_budget(
+            self.store,
+            self.settings.budget,
+            ignore=self.limits.ignore_budget,
+            notify=self.notify,
+        )
+        cap = self.limits.max_cost
+        if cap is None:
+            return []
+        prices = request.prices
+        pre = preflight(
+            request.conversation, prices, request.sampling.max_tokens, samples=samples
+        )
+        check_cap(pre, cap, prices, self.notify)
+        if prices is None or prices.output_price is None:
+            return []
+        return [CostGuard(cap / samples, prices, pre.input_tokens)]
 
     def redact(self, text: str) -> str:
         """`text` without any secret this command knows (stored errors, exports)."""

@@ -17,8 +17,8 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
-        'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
         'config get') _r1_words='--help -h' ;;
@@ -53,6 +53,7 @@ _r1_option_value() {
         'ask --effort') _r1_value='choice low medium high' ;;
         'ask --file' | 'ask -f') _r1_value='file' ;;
         'ask --frequency-penalty') _r1_value='text' ;;
+        'ask --loop-guard') _r1_value='choice off warn stop' ;;
         'ask --max-cost') _r1_value='text' ;;
         'ask --max-tokens') _r1_value='text' ;;
         'ask --min-p') _r1_value='text' ;;
@@ -76,6 +77,7 @@ _r1_option_value() {
         'chat --effort') _r1_value='choice low medium high' ;;
         'chat --file' | 'chat -f') _r1_value='file' ;;
         'chat --frequency-penalty') _r1_value='text' ;;
+        'chat --loop-guard') _r1_value='choice off warn stop' ;;
         'chat --max-cost') _r1_value='text' ;;
         'chat --max-tokens') _r1_value='text' ;;
         'chat --min-p') _r1_value='text' ;;
@@ -140,7 +142,7 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
+        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
         return 0
     fi
     if (( COMP_CWORD > 1 )); then

@@ -19,6 +19,7 @@ _r1_ask() {
         '(--ignore-budget)--ignore-budget[Send even if the \[budget\] is spent.]' \
         '(--json)--json[JSON Lines events on stdout.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--loop-guard)--loop-guard[What to do when the reasoning loops (default warn).]:loop-guard:(off warn stop)' \
         '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
@@ -64,6 +65,7 @@ _r1_chat() {
         '(- *)-h[Show this message and exit.]' \
         '(--ignore-budget)--ignore-budget[Send even if the \[budget\] is spent.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--loop-guard)--loop-guard[What to do when the reasoning loops (default warn).]:loop-guard:(off warn stop)' \
         '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \

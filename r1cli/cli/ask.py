@@ -16,6 +16,7 @@ import typer
 
 from r1cli.cli.boundary import Scope, error_boundary
 from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_options
+from r1cli.engine.loop_guard import LoopMode
 from r1cli.engine.runtime import TurnOptions
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
@@ -118,6 +119,12 @@ IgnoreBudgetOpt = Annotated[
     bool,
     typer.Option("--ignore-budget", help="Send even if the [budget] is spent."),
 ]
+LoopGuardOpt = Annotated[
+    Optional[LoopMode],  # noqa: UP045
+    typer.Option(
+        "--loop-guard", help="What to do when the reasoning loops (default warn)."
+    ),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -159,6 +166,7 @@ def ask(
     stdin_encoding: StdinEncodingOpt = "utf-8",
     max_cost: MaxCostOpt = None,
     ignore_budget: IgnoreBudgetOpt = False,
+    loop_guard: LoopGuardOpt = None,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -198,6 +206,7 @@ def ask(
             stdin_encoding=stdin_encoding,
             max_cost=max_cost,
             ignore_budget=ignore_budget,
+            loop_guard=loop_guard,
         )
         if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
@@ -237,6 +246,7 @@ def chat(
     debug: DebugOpt = False,
     max_cost: MaxCostOpt = None,
     ignore_budget: IgnoreBudgetOpt = False,
+    loop_guard: LoopGuardOpt = None,
 ) -> None:
     """Chat interactively (what bare `r1` opens on a terminal)."""
     report = Report(debug=debug)
@@ -272,6 +282,7 @@ def chat(
             debug=debug,
             max_cost=max_cost,
             ignore_budget=ignore_budget,
+            loop_guard=loop_guard,
         )
         open_repl(opts, report, scope)
 
@@ -312,6 +323,7 @@ def turn_options(
     stdin_encoding: str = "utf-8",
     max_cost: float | None = None,
     ignore_budget: bool = False,
+    loop_guard: LoopMode | None = None,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -352,6 +364,7 @@ def turn_options(
         stdin_encoding=stdin_encoding,
         max_cost=_positive("--max-cost", max_cost),
         ignore_budget=ignore_budget,
+        loop_guard=loop_guard,
     )
 
 

@@ -83,6 +83,9 @@ class Turn:
     prices: ModelInfo | None = None
     effort: str | None = None
     thinking_cut: bool = False
+    # Warnings about the stream found while it ran (the loop guard): shown in the
+    # reasoning panel and repeated when the turn ends.
+    notices: list[str] = field(default_factory=list)
     _content: list[str] = field(default_factory=list)
     _reasoning: list[str] = field(default_factory=list)
 

@@ -204,6 +204,7 @@ class Runtime:
         self.turn = None
         request = self.request(conversation)
         guards = self.spend_guards(request)  # a refusal comes before anything is stored
+        guards += self.stream_guards()
         self.recorder = self._start_recording(conversation, prompt)
         # Guards stop the stream after the renderer has shown the delta that the turn
         # (and so the history row) already holds: what is saved is what was seen.
@@ -240,6 +241,15 @@ class Runtime:
         if prices is None or prices.output_price is None:
             return []
         return [CostGuard(cap / samples, prices, pre.input_tokens)]
+
+    def stream_guards(self) -> list[TurnSink]:
+        """The loop guard, unless it is off (`--loop-guard`, `loop_guard` in config)."""
+        from r1cli.engine.loop_guard import LoopGuard
+
+        mode = self.settings.loop_guard
+        if mode == "off":
+            return []
+        return [LoopGuard("stop" if mode == "stop" else "warn")]
 
     def redact(self, text: str) -> str:
         """`text` without any secret this command knows (stored errors, exports)."""
@@ -349,6 +359,7 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
         debug=opts.debug or None,
         color=False if opts.no_color else None,
         history=False if opts.no_history else None,
+        loop_guard=opts.loop_guard,
     )
     spec = resolve_provider(
         settings.provider, settings.providers, base_url=settings.base_url

@@ -19,6 +19,7 @@ from r1cli.core.messages import Conversation, Turn, TurnStatus
 from r1cli.core.models import ModelInfo, cost_from_prices
 from r1cli.core.params import Sampling
 from r1cli.core.sink import TurnSink
+from r1cli.engine.loop_guard import ReasoningLoop
 from r1cli.errors import CostLimit, Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser
 from r1cli.providers.dialects import build_request, make_parser
@@ -108,7 +109,8 @@ def _status_for(exc: BaseException) -> tuple[TurnStatus, str | None]:
         return "interrupted", exc.reason
     if isinstance(exc, BrokenPipeError):
         return "interrupted", "output closed"
-    if isinstance(exc, CostLimit):  # stopped on purpose: the answer is cut, not wrong
+    if isinstance(exc, (CostLimit, ReasoningLoop)):
+        # Stopped on purpose (a cap, a loop): the answer is cut short, not wrong.
         return "interrupted", exc.message
     if isinstance(exc, R1Error):
         return "error", exc.message

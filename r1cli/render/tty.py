@@ -218,15 +218,29 @@ class TerminalRenderer:
         turn = self._turn
         elapsed = time.monotonic() - turn.started_at if turn is not None else 0.0
         title = thinking_title(elapsed, self._reasoning.tokens(None))
+        notices = self._notice_lines()
         if self._mode == "collapse":
-            return panel_lines(console, self._reasoning, title)[-budget:]
+            return (panel_lines(console, self._reasoning, title) + notices)[-budget:]
         lines: list[Line] = []
         if self._mode == "show":
             width = console.size.width
             partial = self._reasoning.partial(SHOW_PARTIAL_LINES * width)
             if partial:
                 lines = self._dim_lines(partial)[-SHOW_PARTIAL_LINES:]
-        return (lines + self._dim_lines(title))[-budget:]
+        return (lines + self._dim_lines(title) + notices)[-budget:]
+
+    def _notice_lines(self) -> list[Line]:
+        """The loop guard's warning (and any other notice) under the reasoning."""
+        turn = self._turn
+        if turn is None or not turn.notices:
+            return []
+        from rich.text import Text
+
+        from r1cli.render.sanitize import sanitize
+
+        console = self._con()
+        text = Text("\n".join(f"⚠ {sanitize(n)}" for n in turn.notices), "yellow")
+        return console.render_lines(text, console.options, pad=False)
 
     def _dim_lines(self, text: str) -> list[Line]:
         """Lines of `text` (sanitised already) in dim, without its final newline."""

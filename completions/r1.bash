@@ -17,7 +17,7 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
@@ -69,6 +69,8 @@ _r1_option_value() {
         'ask --stop') _r1_value='text' ;;
         'ask --system' | 'ask -s') _r1_value='text' ;;
         'ask --temperature') _r1_value='text' ;;
+        'ask --think-max') _r1_value='text' ;;
+        'ask --think-max-tokens') _r1_value='text' ;;
         'ask --timeout') _r1_value='text' ;;
         'ask --top-k') _r1_value='text' ;;
         'ask --top-p') _r1_value='text' ;;
@@ -142,7 +144,7 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
+        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
         return 0
     fi
     if (( COMP_CWORD > 1 )); then

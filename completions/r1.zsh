@@ -44,6 +44,8 @@ _r1_ask() {
         '(--system -s)--system[System prompt.]:system: ' \
         '(--system -s)-s[System prompt.]:system: ' \
         '(--temperature)--temperature[<float>]:temperature: ' \
+        '(--think-max)--think-max[End the thinking after this long and answer at once.]:think-max: ' \
+        '(--think-max-tokens)--think-max-tokens[End the thinking after about N tokens and answer at once.]:think-max-tokens: ' \
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \

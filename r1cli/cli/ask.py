@@ -125,6 +125,22 @@ LoopGuardOpt = Annotated[
         "--loop-guard", help="What to do when the reasoning loops (default warn)."
     ),
 ]
+ThinkMaxOpt = Annotated[
+    Float,
+    typer.Option(
+        "--think-max",
+        metavar="SECONDS",
+        help="End the thinking after this long and answer at once.",
+    ),
+]
+ThinkMaxTokensOpt = Annotated[
+    Int,
+    typer.Option(
+        "--think-max-tokens",
+        metavar="N",
+        help="End the thinking after about N tokens and answer at once.",
+    ),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -167,6 +183,8 @@ def ask(
     max_cost: MaxCostOpt = None,
     ignore_budget: IgnoreBudgetOpt = False,
     loop_guard: LoopGuardOpt = None,
+    think_max: ThinkMaxOpt = None,
+    think_max_tokens: ThinkMaxTokensOpt = None,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -207,6 +225,8 @@ def ask(
             max_cost=max_cost,
             ignore_budget=ignore_budget,
             loop_guard=loop_guard,
+            think_max=think_max,
+            think_max_tokens=think_max_tokens,
         )
         if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
@@ -324,6 +344,8 @@ def turn_options(
     max_cost: float | None = None,
     ignore_budget: bool = False,
     loop_guard: LoopMode | None = None,
+    think_max: float | None = None,
+    think_max_tokens: int | None = None,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -365,7 +387,15 @@ def turn_options(
         max_cost=_positive("--max-cost", max_cost),
         ignore_budget=ignore_budget,
         loop_guard=loop_guard,
+        think_max=_positive("--think-max", think_max),
+        think_max_tokens=_positive_int("--think-max-tokens", think_max_tokens),
     )
+
+
+def _positive_int(flag: str, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise UsageError(f"{flag} must be at least 1, got {value}")
+    return value
 
 
 def _positive(flag: str, value: float | None) -> float | None:

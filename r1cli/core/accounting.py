@@ -12,6 +12,8 @@ Rules:
 - Cost: at the listed output price where the prices are known (thinking is billed
   as output; the prompt is counted with the answer). Without prices a reported total
   is split by the share of output tokens.
+- A turn whose thinking was cut ("answer now") was two requests: the provider's
+  counts are the second's, so the thinking is estimated from its text.
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ def _tokens(turn: Turn) -> tuple[int, int, bool]:
     usage = turn.usage
     completion = usage.completion_tokens if usage else None
     reported = usage.reasoning_tokens if usage else None
+    if turn.thinking_cut:
+        # The counts are the continuation's: the cut reasoning was never counted.
+        reasoning = text_tokens(turn.reasoning)
+        if completion is not None:
+            return reasoning, max(completion - (reported or 0), 0), True
+        return reasoning, text_tokens(turn.content), True
     if completion is not None and reported is not None:
         return reported, max(completion - reported, 0), False
     if completion is not None and not turn.reasoning:
@@ -104,6 +112,8 @@ def _costs(
     out_price = prices.output_price if prices else None
     if out_price is not None:
         thinking = reasoning * out_price / PER_MILLION
+        if total is not None and turn.thinking_cut:
+            return thinking, total  # the reported cost is the continuation's
         if total is not None:
             return thinking, max(total - thinking, 0.0)
         in_price = prices.input_price if prices else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from r1cli.engine.turn import TurnRequest
+    from r1cli.engine.turn import EventSource, TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
 
@@ -97,6 +98,11 @@ class Runtime:
     ) -> None:
         self.paths = paths
         self.limits = limits or SpendLimits()
+        # "Answer now": the limits from --think-max/--think-max-tokens, and the flag
+        # the REPL's key sets while a turn streams (engine/answer_now.py).
+        self.think_max: float | None = None
+        self.think_max_tokens: int | None = None
+        self.answer_now = threading.Event()
         self.settings = settings
         self.spec = spec
         self.model = model
@@ -124,7 +130,12 @@ class Runtime:
     ) -> Runtime:
         paths = paths or resolve_paths()
         settings, spec, model = resolve(opts, paths)
-        return cls(
+        if opts.think_max is not None or opts.think_max_tokens is not None:
+            from r1cli.engine.answer_now import require_prefix
+
+            flag = "--think-max" if opts.think_max is not None else "--think-max-tokens"
+            require_prefix(spec, flag)
+        runtime = cls(
             paths=paths,
             settings=settings,
             spec=spec,
@@ -135,6 +146,11 @@ class Runtime:
             debug=debug,
             limits=SpendLimits(opts.max_cost, opts.ignore_budget),
         )
+        runtime.think_max, runtime.think_max_tokens = (
+            opts.think_max,
+            opts.think_max_tokens,
+        )
+        return runtime
 
     # -- provider and key ---------------------------------------------------------
 
@@ -217,7 +233,44 @@ class Runtime:
             notify=self.notify,
             debug=self.debug,
             redact=self.redact,
+            source=self._answer_source(),
         )
+
+    def _answer_source(self) -> EventSource | None:
+        """The reader that can cut the thinking, where the server can continue."""
+        from r1cli.engine.answer_now import AnswerNow, prefix_style
+
+        self.answer_now.clear()
+        style = prefix_style(self.spec)
+        if style is None:
+            return None
+        return AnswerNow(
+            style,
+            max_seconds=self.think_max,
+            max_tokens=self.think_max_tokens,
+            trigger=self.answer_now,
+            on_cut=self._mark_cut,
+        )
+
+    def _mark_cut(self) -> None:
+        if self.turn is not None:
+            self.turn.thinking_cut = True
+
+    def notify_turn(self, message: str) -> None:
+        """A notice on the streaming turn (the reasoning panel shows it)."""
+        if self.turn is not None and message not in self.turn.notices:
+            self.turn.notices.append(message)
+
+    def request_answer_now(self) -> None:
+        """The REPL's key: end the thinking, or say why that is not possible here."""
+        from r1cli.engine.answer_now import prefix_style, unavailable
+
+        if prefix_style(self.spec) is None:
+            self.notify_turn(unavailable(self.spec))
+        elif self.turn is not None and self.turn.first_content_at is not None:
+            self.notify_turn("already answering")
+        else:
+            self.answer_now.set()
 
     def spend_guards(self, request: TurnRequest, samples: int = 1) -> list[TurnSink]:
         """Check the budget and the `--max-cost` bound (CostLimit, exit 7); the sinks

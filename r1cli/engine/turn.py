@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from r1cli.config.providers import ProviderSpec
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
@@ -23,6 +24,7 @@ from r1cli.engine.loop_guard import ReasoningLoop
 from r1cli.errors import CostLimit, Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser
 from r1cli.providers.dialects import build_request, make_parser
+from r1cli.wire.http import HttpRequest
 from r1cli.wire.sse import SSEDecoder, SSEOverflow
 from r1cli.wire.transport import (
     NetworkPolicy,
@@ -31,6 +33,18 @@ from r1cli.wire.transport import (
     describe_body,
     open_stream,
 )
+
+
+class EventSource(Protocol):
+    """What `run_turn` reads events from: `stream_events` or a wrapper of it."""
+
+    def __call__(
+        self,
+        request: TurnRequest,
+        *,
+        notify: Callable[[str], None] | None = ...,
+        debug: Callable[[str], None] | None = ...,
+    ) -> Iterator[Event]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,7 @@ def run_turn(
     notify: Callable[[str], None] | None = None,
     debug: Callable[[str], None] | None = None,
     redact: Callable[[str], str] | None = None,
+    source: EventSource | None = None,
 ) -> Turn:
     """Stream one answer into a Turn, fanning events out to `sinks`.
 
@@ -73,7 +88,8 @@ def run_turn(
     for sink in sinks:
         sink.begin(turn)
     try:
-        for event in stream_events(request, notify=notify, debug=debug):
+        # `source`: another reader of the same stream (engine/answer_now.py).
+        for event in (source or stream_events)(request, notify=notify, debug=debug):
             if isinstance(event, Usage) and event.cost is None and request.prices:
                 event = replace(event, cost=cost_from_prices(event, request.prices))
             turn.apply(event)
@@ -135,11 +151,17 @@ def stream_events(
     *,
     notify: Callable[[str], None] | None = None,
     debug: Callable[[str], None] | None = None,
-) -> Iterator[Event]:
-    """The provider's answer as events; raises R1Error subclasses on failure."""
+    patch: Callable[[HttpRequest], None] | None = None,
+) -> Generator[Event, None, None]:
+    """The provider's answer as events; raises R1Error subclasses on failure.
+
+    `patch` edits the built request in place (an assistant prefix to continue).
+    """
     http = build_request(
         request.spec, request.model, request.conversation, request.sampling, request.key
     )
+    if patch is not None:
+        patch(http)
     parser = make_parser(request.spec, request.model)
     target = Target(request.spec.name, request.key_hint)
     with open_stream(

@@ -17,7 +17,7 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --samples --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --vote -c -f -h -m -o -p -s' ;;
         'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
@@ -64,6 +64,7 @@ _r1_option_value() {
         'ask --reasoning') _r1_value='choice show collapse hide' ;;
         'ask --reasoning-max-tokens') _r1_value='text' ;;
         'ask --repetition-penalty') _r1_value='text' ;;
+        'ask --samples') _r1_value='text' ;;
         'ask --seed') _r1_value='text' ;;
         'ask --stdin-encoding') _r1_value='text' ;;
         'ask --stop') _r1_value='text' ;;
@@ -144,7 +145,7 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
+        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --samples --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --version --vote -V -c -f -h -m -o -p -s
         return 0
     fi
     if (( COMP_CWORD > 1 )); then

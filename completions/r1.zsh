@@ -37,6 +37,7 @@ _r1_ask() {
         '(--reasoning)--reasoning[show|collapse|hide (terminal).]:reasoning:(show collapse hide)' \
         '(--reasoning-max-tokens)--reasoning-max-tokens[Reasoning budget in tokens.]:reasoning-max-tokens: ' \
         '(--repetition-penalty)--repetition-penalty[<float>]:repetition-penalty: ' \
+        '(--samples)--samples[Get N answers (2-10) at once, in parallel.]:samples: ' \
         '(--seed)--seed[<int>]:seed: ' \
         '(--show-reasoning)--show-reasoning[On a pipe, send reasoning to stderr.]' \
         '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \
@@ -49,6 +50,7 @@ _r1_ask() {
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
+        '(--vote)--vote[With --samples: print the majority final answer only.]' \
         '*:prompt: '
 }
 

@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from r1cli.cli.boundary import Scope, error_boundary
+from r1cli.cli.samples import ask_samples, check_sample_flags
 from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_options
 from r1cli.engine.loop_guard import LoopMode
 from r1cli.engine.runtime import TurnOptions
@@ -141,6 +142,18 @@ ThinkMaxTokensOpt = Annotated[
         help="End the thinking after about N tokens and answer at once.",
     ),
 ]
+SamplesOpt = Annotated[
+    Int,
+    typer.Option(
+        "--samples", metavar="N", help="Get N answers (2-10) at once, in parallel."
+    ),
+]
+VoteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--vote", help="With --samples: print the majority final answer only."
+    ),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -185,6 +198,8 @@ def ask(
     loop_guard: LoopGuardOpt = None,
     think_max: ThinkMaxOpt = None,
     think_max_tokens: ThinkMaxTokensOpt = None,
+    samples: SamplesOpt = None,
+    vote: VoteOpt = False,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -227,6 +242,8 @@ def ask(
             loop_guard=loop_guard,
             think_max=think_max,
             think_max_tokens=think_max_tokens,
+            samples=samples,
+            vote=vote,
         )
         if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
@@ -346,6 +363,8 @@ def turn_options(
     loop_guard: LoopMode | None = None,
     think_max: float | None = None,
     think_max_tokens: int | None = None,
+    samples: int | None = None,
+    vote: bool = False,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -389,6 +408,8 @@ def turn_options(
         loop_guard=loop_guard,
         think_max=_positive("--think-max", think_max),
         think_max_tokens=_positive_int("--think-max-tokens", think_max_tokens),
+        samples=samples,
+        vote=vote,
     )
 
 
@@ -410,8 +431,12 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
     from r1cli.engine.runtime import Runtime, read_stdin
     from r1cli.render import choose_renderer
 
+    check_sample_flags(opts)
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
+    if opts.samples is not None:
+        ask_samples(opts, report, scope, prompt)
+        return
     runtime = scope.runtime = Runtime.from_options(
         opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
     )

@@ -166,11 +166,16 @@ class CostGuard:
     """
 
     def __init__(self, cap: float, prices: ModelInfo, input_tokens: int) -> None:
+        self._args = (cap, prices, input_tokens)
         self._cap = cap
         self._in = input_tokens * (prices.input_price or 0.0) / PER_MILLION
         self._out_price = (prices.output_price or 0.0) / PER_MILLION
         self._estimate = 0.0
         self._usage: Usage | None = None
+
+    def fresh(self) -> CostGuard:
+        """The same cap for another turn (each of `--samples` has its own)."""
+        return CostGuard(*self._args)
 
     @property
     def cost(self) -> float:

@@ -35,6 +35,7 @@ from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from r1cli.engine.budget import CostGuard
     from r1cli.engine.turn import EventSource, TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
@@ -74,6 +75,8 @@ class TurnOptions:
     loop_guard: str | None = None
     think_max: float | None = None
     think_max_tokens: int | None = None
+    samples: int | None = None
+    vote: bool = False
 
 
 class Runtime:
@@ -219,8 +222,8 @@ class Runtime:
 
         self.turn = None
         request = self.request(conversation)
-        guards = self.spend_guards(request)  # a refusal comes before anything is stored
-        guards += self.stream_guards()
+        # A refusal comes before anything is stored.
+        guards: list[TurnSink] = [*self.spend_guards(request), *self.stream_guards()]
         self.recorder = self._start_recording(conversation, prompt)
         # Guards stop the stream after the renderer has shown the delta that the turn
         # (and so the history row) already holds: what is saved is what was seen.
@@ -272,7 +275,7 @@ class Runtime:
         else:
             self.answer_now.set()
 
-    def spend_guards(self, request: TurnRequest, samples: int = 1) -> list[TurnSink]:
+    def spend_guards(self, request: TurnRequest, samples: int = 1) -> list[CostGuard]:
         """Check the budget and the `--max-cost` bound (CostLimit, exit 7); the sinks
         that keep the cap while the answer streams."""
         from r1cli.engine.budget import CostGuard, check_budget, check_cap, preflight

@@ -90,7 +90,8 @@ def split_line(turn: Turn, split: ThoughtAccount, width: int = 0) -> str:
         ("thought", split.reasoning_time, split.reasoning_tokens, split.reasoning_cost),
         ("answer", split.content_time, split.answer_tokens, split.answer_cost),
     ):
-        half = [(0, f"{name} {seconds(time_ or 0.0)}")]
+        # Hidden reasoning (counted, never streamed) has no time of its own.
+        half = [(0, name if time_ is None else f"{name} {seconds(time_)}")]
         if tokens is not None:
             half.append((2, f"{mark}{compact(tokens)} tok"))
         if cost is not None:

@@ -91,6 +91,17 @@ def test_split_footer_drops_costs_then_tokens_when_narrow() -> None:
     assert footer_line(turn, 0, 10) == "thought 41 s │ answer 6.0 s"
 
 
+def test_hidden_reasoning_is_counted_without_a_time() -> None:
+    turn = Turn(model="o", provider="p")
+    turn.apply(ContentDelta("done"))
+    turn.apply(Usage(completion_tokens=1500, reasoning_tokens=1200, cost=0.003))
+    turn.end("complete")
+    turn.started_at, turn.first_content_at, turn.ended_at = 0.0, 9.0, 10.0
+    assert footer_line(turn, 0) == (
+        "thought · 1.2k tok · $0.0024 │ answer 1.0 s · 300 tok · $0.0006"
+    )
+
+
 @pytest.mark.parametrize(
     ("n", "text"), [(0, "0"), (412, "412"), (2345, "2.3k"), (41_000, "41k")]
 )

@@ -203,7 +203,7 @@ class CostGuard:
         if cost > self._cap:
             raise CostLimit(
                 f"stopped at --max-cost {usd(self._cap)}: this answer had cost about "
-                f"{usd(cost)}; the partial answer is kept",
+                f"${cost:.5f} so far; the partial answer is kept",
                 hint="raise --max-cost, or lower --max-tokens",
             )
 

@@ -325,6 +325,8 @@ class Runtime:
             return None
         if self.history_warning:
             return None
+        if turn.status == "interrupted":  # stopped on purpose (a cap, a loop guard)
+            how = "interrupted"
         return (
             f"partial answer ({len(turn.content):,} chars) in conversation "
             f"{self.conversation_id}, marked {how}"

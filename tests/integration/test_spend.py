@@ -82,6 +82,7 @@ def test_the_stream_is_stopped_when_its_running_cost_passes_the_cap(
     err = result.stderr.splitlines()
     assert err[0].startswith("error: stopped at --max-cost $0.0010: this answer had")
     assert err[1].startswith("saved: partial answer (")
+    assert err[1].endswith(", marked interrupted")
     assert err[2] == "hint: raise --max-cost, or lower --max-tokens"
     assert 0 < len(result.stdout) < 0.5 * len("".join(words))
     (row,) = history_rows(r1_home)

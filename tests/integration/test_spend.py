@@ -162,3 +162,15 @@ def test_cost_guard_prefers_the_providers_figures() -> None:
         guard.on_event(Usage(cost=0.02), turn)
     with pytest.raises(CostLimit):
         CostGuard(0.001, PRICED, 0).on_event(ContentDelta("é" * 2000), turn)
+
+
+def test_config_set_writes_a_budget_and_refuses_an_unknown_one(
+    call_r1: RunR1, r1_home: Path
+) -> None:
+    assert call_r1("config", "set", "budget.daily", "2.50").returncode == 0
+    config = r1_home / "config" / "config.toml"
+    assert "[budget]\ndaily = 2.5\n" in config.read_text()
+    weekly = call_r1("config", "set", "budget.weekly", "9")
+    assert weekly.returncode == 3
+    assert "unknown budget 'weekly'" in weekly.stderr
+    assert "weekly" not in config.read_text()

@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask batch chat completion config count history keys models roles sh' ;;
+        '') _r1_words='ask batch chat completion config count history keys models roles sh stats' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export fork list path rename rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -17,9 +17,9 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -r -s -x' ;;
+        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --samples --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --vote -c -f -h -m -o -p -r -s -x' ;;
         'batch') _r1_words='--base-url --debug --help --history --jobs --max-cost --max-tokens --model --no-color --output --param --provider --quiet --shard --system --temperature --timeout --unordered -h -j -m -o -p -q -s' ;;
-        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -r -s' ;;
+        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -r -s' ;;
         'completion') _r1_words='--help -h' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
@@ -45,6 +45,7 @@ _r1_options() {
         'models') _r1_words='--base-url --debug --help --json --no-color --provider --refresh --search -h -p' ;;
         'roles') _r1_words='--help --json -h' ;;
         'sh') _r1_words='--base-url --debug --help --model --no-history --provider --yes -h -m -p -y' ;;
+        'stats') _r1_words='--by --help --json --since -h' ;;
         *) _r1_words='' ;;
     esac
 }
@@ -59,6 +60,8 @@ _r1_option_value() {
         'ask --effort') _r1_value='choice low medium high' ;;
         'ask --file' | 'ask -f') _r1_value='file' ;;
         'ask --frequency-penalty') _r1_value='text' ;;
+        'ask --loop-guard') _r1_value='choice off warn stop' ;;
+        'ask --max-cost') _r1_value='text' ;;
         'ask --max-tokens') _r1_value='text' ;;
         'ask --min-p') _r1_value='text' ;;
         'ask --model' | 'ask -m') _r1_value='text' ;;
@@ -69,11 +72,14 @@ _r1_option_value() {
         'ask --reasoning-max-tokens') _r1_value='text' ;;
         'ask --repetition-penalty') _r1_value='text' ;;
         'ask --role' | 'ask -r') _r1_value='text' ;;
+        'ask --samples') _r1_value='text' ;;
         'ask --seed') _r1_value='text' ;;
         'ask --stdin-encoding') _r1_value='text' ;;
         'ask --stop') _r1_value='text' ;;
         'ask --system' | 'ask -s') _r1_value='text' ;;
         'ask --temperature') _r1_value='text' ;;
+        'ask --think-max') _r1_value='text' ;;
+        'ask --think-max-tokens') _r1_value='text' ;;
         'ask --timeout') _r1_value='text' ;;
         'ask --top-k') _r1_value='text' ;;
         'ask --top-p') _r1_value='text' ;;
@@ -95,6 +101,8 @@ _r1_option_value() {
         'chat --effort') _r1_value='choice low medium high' ;;
         'chat --file' | 'chat -f') _r1_value='file' ;;
         'chat --frequency-penalty') _r1_value='text' ;;
+        'chat --loop-guard') _r1_value='choice off warn stop' ;;
+        'chat --max-cost') _r1_value='text' ;;
         'chat --max-tokens') _r1_value='text' ;;
         'chat --min-p') _r1_value='text' ;;
         'chat --model' | 'chat -m') _r1_value='text' ;;
@@ -130,6 +138,8 @@ _r1_option_value() {
         'sh --base-url') _r1_value='text' ;;
         'sh --model' | 'sh -m') _r1_value='text' ;;
         'sh --provider' | 'sh -p') _r1_value='choice anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' ;;
+        'stats --by') _r1_value='choice day model provider effort' ;;
+        'stats --since') _r1_value='text' ;;
         *) return 1 ;;
     esac
 }
@@ -162,13 +172,13 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -r -s -x
+        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --samples --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --version --vote -V -c -f -h -m -o -p -r -s -x
         return 0
     fi
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh) ;;
+            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh | stats) ;;
             *) path='ask' ;;
         esac
     fi

@@ -19,8 +19,11 @@ _r1_ask() {
         '(--frequency-penalty)--frequency-penalty[<float>]:frequency-penalty: ' \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
+        '(--ignore-budget)--ignore-budget[Send even if the \[budget\] is spent.]' \
         '(--json)--json[JSON Lines events on stdout.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--loop-guard)--loop-guard[What to do when the reasoning loops (default warn).]:loop-guard:(off warn stop)' \
+        '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
@@ -39,6 +42,7 @@ _r1_ask() {
         '(--repetition-penalty)--repetition-penalty[<float>]:repetition-penalty: ' \
         '(--role -r)--role[A role ('\''r1 roles'\'' lists them).]:role: ' \
         '(--role -r)-r[A role ('\''r1 roles'\'' lists them).]:role: ' \
+        '(--samples)--samples[Get N answers (2-10) at once, in parallel.]:samples: ' \
         '(--seed)--seed[<int>]:seed: ' \
         '(--show-reasoning)--show-reasoning[On a pipe, send reasoning to stderr.]' \
         '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \
@@ -46,9 +50,12 @@ _r1_ask() {
         '(--system -s)--system[System prompt.]:system: ' \
         '(--system -s)-s[System prompt.]:system: ' \
         '(--temperature)--temperature[<float>]:temperature: ' \
+        '(--think-max)--think-max[End the thinking after this long and answer at once.]:think-max: ' \
+        '(--think-max-tokens)--think-max-tokens[End the thinking after about N tokens and answer at once.]:think-max-tokens: ' \
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
+        '(--vote)--vote[With --samples: print the majority final answer only.]' \
         '*:prompt: '
 }
 
@@ -96,7 +103,10 @@ _r1_chat() {
         '(--frequency-penalty)--frequency-penalty[<float>]:frequency-penalty: ' \
         '(- *)--help[Show this message and exit.]' \
         '(- *)-h[Show this message and exit.]' \
+        '(--ignore-budget)--ignore-budget[Send even if the \[budget\] is spent.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
+        '(--loop-guard)--loop-guard[What to do when the reasoning loops (default warn).]:loop-guard:(off warn stop)' \
+        '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
@@ -426,6 +436,15 @@ _r1_sh() {
         '*:prompt: '
 }
 
+_r1_stats() {
+    _arguments -s -S : "$@" \
+        '(--by)--by[Group by day|model|provider|effort.]:by:(day model provider effort)' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[The numbers behind the chart, as JSON.]' \
+        '(--since)--since[Period: 30d, 12h, 2w, 3m or a date.]:since: '
+}
+
 _r1() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -437,7 +456,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh) ;;
+            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh | stats) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -462,6 +481,7 @@ _r1() {
                 'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
                 'roles:List the roles -r/--role accepts (built-in ones too).'
                 'sh:Ask for one shell command, show it, and run it after you say so.'
+                'stats:Time, tokens and cost of thinking against answering, with charts.'
             )
             _describe -t commands 'r1 command' commands && ret=0
             ;;
@@ -479,6 +499,7 @@ _r1() {
                 models) _r1_models && ret=0 ;;
                 roles) _r1_roles && ret=0 ;;
                 sh) _r1_sh && ret=0 ;;
+                stats) _r1_stats && ret=0 ;;
             esac
             ;;
     esac

@@ -19,7 +19,7 @@ class ExitCode(IntEnum):
     REJECTED = 4
     PROVIDER = 5
     NETWORK = 6
-    SPEND_CAP = 7
+    COST = 7
     SIGINT = 130
     SIGPIPE = 141
     SIGTERM = 143
@@ -93,6 +93,13 @@ class NetworkError(ProviderError):
     """DNS, connect, TLS, timeouts, resets, or a stream that ended without a finish."""
 
     exit_code = ExitCode.NETWORK
+
+
+class CostLimit(R1Error):
+    """A spend cap held: `--max-cost` refused a turn or stopped its stream, or the
+    `[budget]` is spent. Its own exit code, so scripts can tell it from a failure."""
+
+    exit_code = ExitCode.COST
 
 
 class Interrupted(BaseException):

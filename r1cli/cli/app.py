@@ -51,6 +51,7 @@ COMMANDS = (
     "roles",
     "sh",
     "completion",
+    "stats",
 )
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
@@ -91,10 +92,12 @@ def _mount_subcommands() -> None:
     from r1cli.cli.history import history_app
     from r1cli.cli.keys import keys_app
     from r1cli.cli.models import models
+    from r1cli.cli.stats import stats
 
     app.command("models")(models)
     app.command("count")(count)
     _mount_roles_sh_completion()
+    app.command("stats")(stats)
 
     app.add_typer(
         history_app,

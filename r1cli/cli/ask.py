@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from r1cli.cli.boundary import Scope, error_boundary
+from r1cli.cli.samples import ask_samples, check_sample_flags
 from r1cli.core.params import (
     Effort,
     ReasoningMode,
@@ -22,6 +23,7 @@ from r1cli.core.params import (
     parse_body_options,
     validate_sampling,
 )
+from r1cli.engine.loop_guard import LoopMode
 from r1cli.engine.runtime import TurnOptions
 
 if TYPE_CHECKING:
@@ -129,6 +131,52 @@ NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour.")]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show request details and tracebacks.")
 ]
+MaxCostOpt = Annotated[
+    Float,
+    typer.Option(
+        "--max-cost",
+        metavar="USD",
+        help="Refuse a turn that could cost more, or stop it when it does (exit 7).",
+    ),
+]
+IgnoreBudgetOpt = Annotated[
+    bool,
+    typer.Option("--ignore-budget", help="Send even if the [budget] is spent."),
+]
+LoopGuardOpt = Annotated[
+    Optional[LoopMode],  # noqa: UP045
+    typer.Option(
+        "--loop-guard", help="What to do when the reasoning loops (default warn)."
+    ),
+]
+ThinkMaxOpt = Annotated[
+    Float,
+    typer.Option(
+        "--think-max",
+        metavar="SECONDS",
+        help="End the thinking after this long and answer at once.",
+    ),
+]
+ThinkMaxTokensOpt = Annotated[
+    Int,
+    typer.Option(
+        "--think-max-tokens",
+        metavar="N",
+        help="End the thinking after about N tokens and answer at once.",
+    ),
+]
+SamplesOpt = Annotated[
+    Int,
+    typer.Option(
+        "--samples", metavar="N", help="Get N answers (2-10) at once, in parallel."
+    ),
+]
+VoteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--vote", help="With --samples: print the majority final answer only."
+    ),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -171,6 +219,13 @@ def ask(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
     stdin_encoding: StdinEncodingOpt = "utf-8",
+    max_cost: MaxCostOpt = None,
+    ignore_budget: IgnoreBudgetOpt = False,
+    loop_guard: LoopGuardOpt = None,
+    think_max: ThinkMaxOpt = None,
+    think_max_tokens: ThinkMaxTokensOpt = None,
+    samples: SamplesOpt = None,
+    vote: VoteOpt = False,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -210,6 +265,13 @@ def ask(
             no_color=no_color,
             debug=debug,
             stdin_encoding=stdin_encoding,
+            max_cost=max_cost,
+            ignore_budget=ignore_budget,
+            loop_guard=loop_guard,
+            think_max=think_max,
+            think_max_tokens=think_max_tokens,
+            samples=samples,
+            vote=vote,
         )
         if extract and json_output:
             raise UsageError("--extract and --json do not go together")
@@ -256,6 +318,9 @@ def chat(
     no_history: NoHistoryOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
+    max_cost: MaxCostOpt = None,
+    ignore_budget: IgnoreBudgetOpt = False,
+    loop_guard: LoopGuardOpt = None,
 ) -> None:
     """Chat interactively (what bare `r1` opens on a terminal)."""
     report = Report(debug=debug)
@@ -291,6 +356,9 @@ def chat(
             no_history=no_history,
             no_color=no_color,
             debug=debug,
+            max_cost=max_cost,
+            ignore_budget=ignore_budget,
+            loop_guard=loop_guard,
         )
         open_repl(opts, report, scope)
 
@@ -331,6 +399,13 @@ def turn_options(
     no_color: bool = False,
     debug: bool = False,
     stdin_encoding: str = "utf-8",
+    max_cost: float | None = None,
+    ignore_budget: bool = False,
+    loop_guard: LoopMode | None = None,
+    think_max: float | None = None,
+    think_max_tokens: int | None = None,
+    samples: int | None = None,
+    vote: bool = False,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -372,7 +447,26 @@ def turn_options(
         no_color=no_color,
         stdin_encoding=stdin_encoding,
         role=role,
+        max_cost=_positive("--max-cost", max_cost),
+        ignore_budget=ignore_budget,
+        loop_guard=loop_guard,
+        think_max=_positive("--think-max", think_max),
+        think_max_tokens=_positive_int("--think-max-tokens", think_max_tokens),
+        samples=samples,
+        vote=vote,
     )
+
+
+def _positive_int(flag: str, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise UsageError(f"{flag} must be at least 1, got {value}")
+    return value
+
+
+def _positive(flag: str, value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise UsageError(f"{flag} must be more than 0, got {value:g}")
+    return value
 
 
 def ask_once(
@@ -384,8 +478,12 @@ def ask_once(
     from r1cli.engine.runtime import read_stdin
     from r1cli.render import choose_renderer
 
+    check_sample_flags(opts)
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
+    if opts.samples is not None:
+        ask_samples(opts, report, scope, prompt)
+        return
     runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     conversation = runtime.initial_conversation(opts)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tomlkit.items import Item
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-TABLES = ("params", "aliases")
+TABLES = ("params", "aliases", "budget")
 
 
 def parse_key(key: str) -> tuple[str | None, str]:
@@ -40,8 +40,8 @@ def parse_key(key: str) -> tuple[str | None, str]:
     if dot:
         if table not in TABLES or not name:
             raise UsageError(
-                f"cannot set {key!r}: only settings, params.NAME and aliases.NAME "
-                "are settable"
+                f"cannot set {key!r}: only settings, params.NAME, aliases.NAME "
+                "and budget.daily|monthly are settable"
             )
         if table == "aliases" and not _BARE_KEY.match(name):
             raise UsageError(f"{name!r}: use letters, digits, '-' and '_' only")

@@ -27,7 +27,9 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
-TABLES = ("params", "providers", "aliases", "roles")
+TABLES = ("params", "providers", "aliases", "roles", "budget")
+BUDGET_KEYS = ("daily", "monthly")
+LOOP_GUARDS = ("off", "warn", "stop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +58,16 @@ class Settings:
     vi_mode: bool = False
     toolbar: bool = True
     context_window: int = 0
+    # The reasoning loop guard (engine/loop_guard.py): off, warn, or stop the stream.
+    loop_guard: str = "warn"
     params: Mapping[str, Any] = field(default_factory=dict)
     providers: Mapping[str, Any] = field(default_factory=dict)
     # `[aliases] NAME = "model id"`: short names accepted wherever a model is.
     aliases: Mapping[str, str] = field(default_factory=dict)
     # `[roles.NAME]`: named system prompts (see config/roles.py); built-ins not here.
     roles: Mapping[str, Role] = field(default_factory=dict)
+    # `[budget] daily = 2.00`, `monthly = 20.00`: USD caps summed from history.
+    budget: Mapping[str, float] = field(default_factory=dict)
 
     def model_for(self, name: str) -> str:
         """The model id an alias stands for; any other name as given."""
@@ -123,6 +129,8 @@ def load_settings(
                 from r1cli.config.roles import parse_roles  # only with [roles]
 
                 values[key] = parse_roles(value, config_file)
+            elif key == "budget":
+                values[key] = budget(value, config_file)
             else:
                 values[key] = value
         elif key == "version":
@@ -150,7 +158,27 @@ def load_settings(
     settings = Settings(**values)
     if settings.reasoning not in REASONING_MODES:
         raise ConfigError(f"reasoning must be one of {', '.join(REASONING_MODES)}")
+    if settings.loop_guard not in LOOP_GUARDS:
+        raise ConfigError(f"loop_guard must be one of {', '.join(LOOP_GUARDS)}")
     return settings
+
+
+def budget(table: Mapping[str, Any], config_file: Path) -> dict[str, float]:
+    """`[budget]`: `daily` and `monthly`, each a positive number of USD."""
+    checked: dict[str, float] = {}
+    for name, value in table.items():
+        if name not in BUDGET_KEYS:
+            raise ConfigError(
+                f"{config_file}: unknown budget {name!r}",
+                hint="[budget] takes daily and monthly (USD)",
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(
+                f"{config_file}: budget.{name} must be a positive number of USD",
+                hint=f"e.g. {name} = 2.00",
+            )
+        checked[name] = float(value)
+    return checked
 
 
 def aliases(table: Mapping[str, Any], config_file: Path) -> dict[str, str]:

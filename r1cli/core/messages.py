@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from r1cli.core.events import (
     ContentDelta,
@@ -18,6 +18,9 @@ from r1cli.core.events import (
     ReasoningSignature,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from r1cli.core.models import ModelInfo
 
 Role = Literal["system", "user", "assistant"]
 TurnStatus = Literal["streaming", "complete", "interrupted", "error", "length"]
@@ -73,6 +76,16 @@ class Turn:
     first_content_at: float | None = None
     ended_at: float | None = None
     conversation_id: str | None = None
+    # Thought accounting (core/accounting.py): when the reasoning began and last
+    # grew, the listed prices that split the cost, the effort asked for, and
+    # whether the thinking was cut short ("answer now").
+    last_reasoning_at: float | None = None
+    prices: ModelInfo | None = None
+    effort: str | None = None
+    thinking_cut: bool = False
+    # Warnings about the stream found while it ran (the loop guard): shown in the
+    # reasoning panel and repeated when the turn ends.
+    notices: list[str] = field(default_factory=list)
     _content: list[str] = field(default_factory=list)
     _reasoning: list[str] = field(default_factory=list)
 
@@ -89,6 +102,7 @@ class Turn:
             else:
                 if self.first_reasoning_at is None and event.text:
                     self.first_reasoning_at = now
+                self.last_reasoning_at = now
                 self._reasoning.append(event.text)
         elif isinstance(event, Usage):
             self.usage = event

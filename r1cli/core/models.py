@@ -102,19 +102,23 @@ def input_cost(tokens: int, info: ModelInfo | None) -> float | None:
     return tokens * info.input_price / PER_MILLION
 
 
-def estimate_tokens(texts: list[str]) -> int:
-    """A local token estimate for text when no counting endpoint exists.
+def token_weight(text: str) -> float:
+    """Tokens `text` is worth by DeepSeek's documented rule of thumb: about 0.3 per
+    ASCII character and 0.6 per other character (api-docs.deepseek.com, "Token &
+    Token Usage"). Additive, so a stream can sum it piece by piece."""
+    ascii_chars = sum(1 for ch in text if ch < "\x80")
+    return 0.3 * ascii_chars + 0.6 * (len(text) - ascii_chars)
 
-    DeepSeek's documented rule of thumb: one English character is about 0.3 tokens,
-    one Chinese character about 0.6 (api-docs.deepseek.com, "Token & Token Usage").
-    Non-ASCII characters are counted at the higher rate; each message adds a few
-    tokens of chat-template framing.
-    """
-    total = 0.0
-    for text in texts:
-        ascii_chars = sum(1 for ch in text if ch < "\x80")
-        total += 0.3 * ascii_chars + 0.6 * (len(text) - ascii_chars) + 4
-    return math.ceil(total)
+
+def text_tokens(text: str) -> int:
+    """A local token estimate of one text (the whole of what `token_weight` sums)."""
+    return math.ceil(token_weight(text)) if text else 0
+
+
+def estimate_tokens(texts: list[str]) -> int:
+    """A local token estimate of a request's messages when no counting endpoint
+    exists: each text's weight plus a few tokens of chat-template framing."""
+    return math.ceil(sum(token_weight(text) + 4 for text in texts))
 
 
 def _text(value: Any) -> str | None:

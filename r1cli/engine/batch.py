@@ -60,7 +60,7 @@ MAX_BAD_LINE_WARNINGS = 10
 class SpendCapReached(R1Error):
     """`--max-cost` stopped the batch before every item ran."""
 
-    exit_code = ExitCode.SPEND_CAP
+    exit_code = ExitCode.COST
 
 
 # -- per-item resolution (the adapter) -------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,12 +30,14 @@ from r1cli.core.messages import Conversation, Turn
 from r1cli.core.params import ReasoningMode, Sampling, merge_params
 from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
+from r1cli.engine.budget import SpendLimits
 from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, R1Error, UsageError
 
 if TYPE_CHECKING:
     from r1cli.config.roles import Role
-    from r1cli.engine.turn import TurnRequest
+    from r1cli.engine.budget import CostGuard
+    from r1cli.engine.turn import EventSource, TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
 
@@ -70,6 +73,14 @@ class TurnOptions:
     stdin_encoding: str = "utf-8"
     # `-r/--role NAME`: between the flags above and the config defaults.
     role: str | None = None
+    # Thinking controls (issue 13): spend caps, the loop guard, "answer now".
+    max_cost: float | None = None
+    ignore_budget: bool = False
+    loop_guard: str | None = None
+    think_max: float | None = None
+    think_max_tokens: int | None = None
+    samples: int | None = None
+    vote: bool = False
 
 
 class Runtime:
@@ -90,8 +101,15 @@ class Runtime:
         secrets: list[str] | None = None,
         notify: Notify = _ignore,
         debug: Notify = _ignore,
+        limits: SpendLimits | None = None,
     ) -> None:
         self.paths = paths
+        self.limits = limits or SpendLimits()
+        # "Answer now": the limits from --think-max/--think-max-tokens, and the flag
+        # the REPL's key sets while a turn streams (engine/answer_now.py).
+        self.think_max: float | None = None
+        self.think_max_tokens: int | None = None
+        self.answer_now = threading.Event()
         self.settings = settings
         self.spec = spec
         self.model = model
@@ -121,7 +139,12 @@ class Runtime:
     ) -> Runtime:
         paths = paths or resolve_paths()
         settings, spec, model = resolve(opts, paths)
-        return cls(
+        if opts.think_max is not None or opts.think_max_tokens is not None:
+            from r1cli.engine.answer_now import require_prefix
+
+            flag = "--think-max" if opts.think_max is not None else "--think-max-tokens"
+            require_prefix(spec, flag)
+        runtime = cls(
             paths=paths,
             settings=settings,
             spec=spec,
@@ -130,7 +153,13 @@ class Runtime:
             secrets=secrets,
             notify=notify,
             debug=debug,
+            limits=SpendLimits(opts.max_cost, opts.ignore_budget),
         )
+        runtime.think_max, runtime.think_max_tokens = (
+            opts.think_max,
+            opts.think_max_tokens,
+        )
+        return runtime
 
     # -- provider and key ---------------------------------------------------------
 
@@ -209,17 +238,91 @@ class Runtime:
         from r1cli.engine.turn import run_turn
 
         self.turn = None
+        request = self.request(conversation)
+        # A refusal comes before anything is stored.
+        guards: list[TurnSink] = [*self.spend_guards(request), *self.stream_guards()]
         self.recorder = self._start_recording(conversation, prompt)
-        sinks: list[TurnSink] = [_TurnTracker(self), renderer]
+        # Guards stop the stream after the renderer has shown the delta that the turn
+        # (and so the history row) already holds: what is saved is what was seen.
+        sinks: list[TurnSink] = [_TurnTracker(self), renderer, *guards]
         if self.recorder is not None:
             sinks.append(self.recorder)
         return run_turn(
-            self.request(conversation),
+            request,
             sinks,
             notify=self.notify,
             debug=self.debug,
             redact=self.redact,
+            source=self._answer_source(),
         )
+
+    def _answer_source(self) -> EventSource | None:
+        """The reader that can cut the thinking, where the server can continue."""
+        from r1cli.engine.answer_now import AnswerNow, prefix_style
+
+        self.answer_now.clear()
+        style = prefix_style(self.spec)
+        if style is None:
+            return None
+        return AnswerNow(
+            style,
+            max_seconds=self.think_max,
+            max_tokens=self.think_max_tokens,
+            trigger=self.answer_now,
+            on_cut=self._mark_cut,
+        )
+
+    def _mark_cut(self) -> None:
+        if self.turn is not None:
+            self.turn.thinking_cut = True
+
+    def notify_turn(self, message: str) -> None:
+        """A notice on the streaming turn (the reasoning panel shows it)."""
+        if self.turn is not None and message not in self.turn.notices:
+            self.turn.notices.append(message)
+
+    def request_answer_now(self) -> None:
+        """The REPL's key: end the thinking, or say why that is not possible here."""
+        from r1cli.engine.answer_now import prefix_style, unavailable
+
+        if prefix_style(self.spec) is None:
+            self.notify_turn(unavailable(self.spec))
+        elif self.turn is not None and self.turn.first_content_at is not None:
+            self.notify_turn("already answering")
+        else:
+            self.answer_now.set()
+
+    def spend_guards(self, request: TurnRequest, samples: int = 1) -> list[CostGuard]:
+        """Check the budget and the `--max-cost` bound (CostLimit, exit 7); the sinks
+        that keep the cap while the answer streams."""
+        from r1cli.engine.budget import CostGuard, check_budget, check_cap, preflight
+
+        check_budget(
+            self.store,
+            self.settings.budget,
+            ignore=self.limits.ignore_budget,
+            notify=self.notify,
+        )
+        cap = self.limits.max_cost
+        if cap is None:
+            return []
+        prices = request.prices
+        pre = preflight(
+            request.conversation, prices, request.sampling.max_tokens, samples=samples
+        )
+        check_cap(pre, cap, prices, self.notify)
+        if prices is None or prices.output_price is None:
+            return []
+        return [CostGuard(cap / samples, prices, pre.input_tokens)]
+
+    def stream_guards(self) -> list[TurnSink]:
+        """The loop guard, unless it is off (`--loop-guard`, `loop_guard` in config)."""
+        from r1cli.engine.loop_guard import LoopGuard
+
+        mode = self.settings.loop_guard
+        if mode == "off":
+            return []
+        return [LoopGuard("stop" if mode == "stop" else "warn")]
 
     def redact(self, text: str) -> str:
         """`text` without any secret this command knows (stored errors, exports)."""
@@ -239,6 +342,8 @@ class Runtime:
             return None
         if self.history_warning:
             return None
+        if turn.status == "interrupted":  # stopped on purpose (a cap, a loop guard)
+            how = "interrupted"
         return (
             f"partial answer ({len(turn.content):,} chars) in conversation "
             f"{self.conversation_id}, marked {how}"
@@ -335,6 +440,7 @@ def resolve(opts: TurnOptions, paths: Paths) -> tuple[Settings, ProviderSpec, st
         debug=opts.debug or None,
         color=False if opts.no_color else None,
         history=False if opts.no_history else None,
+        loop_guard=opts.loop_guard,
     )
     role: Role | None = None
     if opts.role is not None:

@@ -8,8 +8,9 @@ sink's `end` is called with the turn's final status before the exception propaga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from r1cli.config.providers import ProviderSpec
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
@@ -17,9 +18,11 @@ from r1cli.core.messages import Conversation, Turn, TurnStatus
 from r1cli.core.models import ModelInfo, cost_from_prices
 from r1cli.core.params import Sampling
 from r1cli.core.sink import TurnSink
-from r1cli.errors import Interrupted, NetworkError, ProviderFailed, R1Error
+from r1cli.engine.loop_guard import ReasoningLoop
+from r1cli.errors import CostLimit, Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser, loads
 from r1cli.providers.dialects import build_request, make_parser
+from r1cli.wire.http import HttpRequest
 from r1cli.wire.sse import SSEDecoder, SSEEvent, SSEOverflow
 from r1cli.wire.transport import (
     NetworkPolicy,
@@ -32,6 +35,18 @@ from r1cli.wire.transport import (
 # More decoded bytes than this with no event from the parser is not a stream making
 # progress (twice the SSE decoder's line cap in ASCII, so one huge event still fits).
 MAX_BYTES_WITHOUT_EVENT = 32 * 1024 * 1024
+
+
+class EventSource(Protocol):
+    """What `run_turn` reads events from: `stream_events` or a wrapper of it."""
+
+    def __call__(
+        self,
+        request: TurnRequest,
+        *,
+        notify: Callable[[str], None] | None = ...,
+        debug: Callable[[str], None] | None = ...,
+    ) -> Iterator[Event]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,7 @@ def run_turn(
     notify: Callable[[str], None] | None = None,
     debug: Callable[[str], None] | None = None,
     redact: Callable[[str], str] | None = None,
+    source: EventSource | None = None,
 ) -> Turn:
     """Stream one answer into a Turn, fanning events out to `sinks`.
 
@@ -68,11 +84,14 @@ def run_turn(
         model=request.model,
         provider=request.spec.name,
         conversation_id=request.conversation.id,
+        prices=request.prices,
+        effort=request.sampling.effort,
     )
     for sink in sinks:
         sink.begin(turn)
     try:
-        for event in stream_events(request, notify=notify, debug=debug):
+        # `source`: another reader of the same stream (engine/answer_now.py).
+        for event in (source or stream_events)(request, notify=notify, debug=debug):
             if isinstance(event, Usage) and event.cost is None and request.prices:
                 event = replace(event, cost=cost_from_prices(event, request.prices))
             turn.apply(event)
@@ -127,6 +146,9 @@ def _status_for(exc: BaseException) -> tuple[TurnStatus, str | None]:
         return "interrupted", exc.reason
     if isinstance(exc, BrokenPipeError):
         return "interrupted", "output closed"
+    if isinstance(exc, (CostLimit, ReasoningLoop)):
+        # Stopped on purpose (a cap, a loop): the answer is cut short, not wrong.
+        return "interrupted", exc.message
     if isinstance(exc, R1Error):
         return "error", exc.message
     return "error", f"internal error: {type(exc).__name__}"
@@ -150,11 +172,17 @@ def stream_events(
     *,
     notify: Callable[[str], None] | None = None,
     debug: Callable[[str], None] | None = None,
-) -> Iterator[Event]:
-    """The provider's answer as events; raises R1Error subclasses on failure."""
+    patch: Callable[[HttpRequest], None] | None = None,
+) -> Generator[Event, None, None]:
+    """The provider's answer as events; raises R1Error subclasses on failure.
+
+    `patch` edits the built request in place (an assistant prefix to continue).
+    """
     http = build_request(
         request.spec, request.model, request.conversation, request.sampling, request.key
     )
+    if patch is not None:
+        patch(http)
     parser = make_parser(request.spec, request.model)
     target = Target(request.spec.name, request.key_hint)
     with open_stream(

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from typing import Any
 
+from r1cli.core.accounting import account
 from r1cli.core.messages import Turn
 
 LIST_SQL = (
@@ -21,6 +22,11 @@ SAVE_ANSWER = (
     "completion_tokens = :completion_tokens, reasoning_tokens = :reasoning_tokens, "
     "cached_tokens = :cached_tokens, cost = :cost, first_token_ms = :first_token_ms, "
     "total_ms = :total_ms, signature = :signature, owner_pid = :owner_pid, "
+    "reasoning_first_ms = :reasoning_first_ms, reasoning_ms = :reasoning_ms, "
+    "content_first_ms = :content_first_ms, content_ms = :content_ms, "
+    "thinking_tokens = :thinking_tokens, answer_tokens = :answer_tokens, "
+    "tokens_estimated = :tokens_estimated, reasoning_cost = :reasoning_cost, "
+    "answer_cost = :answer_cost, effort = :effort, thinking_cut = :thinking_cut, "
     "updated_at = :updated_at WHERE id = :id AND role = 'assistant'"
 )
 
@@ -52,6 +58,29 @@ def answer_values(turn: Turn) -> dict[str, Any]:
         "total_ms": round(turn.elapsed * 1000),
         "signature": turn.signature,
         "owner_pid": os.getpid(),
+        **thought_values(turn),
+    }
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
+
+
+def thought_values(turn: Turn) -> dict[str, Any]:
+    """The thought-accounting columns (m003) of a turn."""
+    split = account(turn)
+    return {
+        "reasoning_first_ms": _ms(split.reasoning_first),
+        "reasoning_ms": _ms(split.reasoning_time),
+        "content_first_ms": _ms(split.content_first),
+        "content_ms": _ms(split.content_time),
+        "thinking_tokens": split.reasoning_tokens,
+        "answer_tokens": split.answer_tokens,
+        "tokens_estimated": int(split.estimated),
+        "reasoning_cost": split.reasoning_cost,
+        "answer_cost": split.answer_cost,
+        "effort": turn.effort,
+        "thinking_cut": int(turn.thinking_cut),
     }
 
 

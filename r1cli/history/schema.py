@@ -73,8 +73,44 @@ def create_fts(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Thought accounting (core/accounting.py); NULL is "not known", never zero.
+THOUGHT_COLUMNS = (
+    "reasoning_first_ms INTEGER",
+    "reasoning_ms INTEGER",
+    "content_first_ms INTEGER",
+    "content_ms INTEGER",
+    "thinking_tokens INTEGER",
+    "answer_tokens INTEGER",
+    "tokens_estimated INTEGER",
+    "reasoning_cost REAL",
+    "answer_cost REAL",
+    "effort TEXT",
+    "thinking_cut INTEGER",
+)
+
+
+def m003_thought_accounting(conn: sqlite3.Connection) -> None:
+    """The thinking/answer split of every answer.
+
+    Old rows keep NULL, except the token split where the provider's own counts were
+    stored (exact, so not an estimate); their times and cost split stay unknown.
+    """
+    for column in THOUGHT_COLUMNS:
+        conn.execute(f"ALTER TABLE messages ADD COLUMN {column}")
+    conn.execute(
+        "UPDATE messages SET thinking_tokens = reasoning_tokens, "
+        "answer_tokens = MAX(completion_tokens - reasoning_tokens, 0), "
+        "tokens_estimated = 0 WHERE role = 'assistant' "
+        "AND reasoning_tokens IS NOT NULL AND completion_tokens IS NOT NULL"
+    )
+
+
 # Applied in order; MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_fts]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_initial,
+    m002_fts,
+    m003_thought_accounting,
+]
 
 
 @functools.cache

@@ -6,10 +6,12 @@ with the same `format_cost` as the footer without loading the renderer.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from r1cli.core.accounting import ThoughtAccount
     from r1cli.core.messages import Turn
 
 MIN_RATE_SECONDS = 0.2
@@ -40,19 +42,15 @@ def thought_line(seconds: float, tokens: int, *, estimated: bool = False) -> str
     return f"Thought for {seconds:.1f} s · {'~' if estimated else ''}{_tokens(tokens)}"
 
 
-def estimate_tokens(chars: int) -> int:
-    """A token count from a text length: 4 characters a token."""
-    return (chars + 3) // 4
-
-
-def reasoning_count(turn: Turn, reasoning_chars: int) -> tuple[int, bool]:
+def reasoning_count(turn: Turn, reasoning_weight: float) -> tuple[int, bool]:
     """(reasoning tokens, estimated?): the provider's count when it gave one, else
-    the estimate from the reasoning text. The thought line and the footer both
-    take their number from here, so they agree."""
+    the estimate from the reasoning text (`core.models.token_weight`, summed as it
+    streamed). The thought line, the pipe status and the footer's split all count
+    this way (`core.accounting` uses the same estimate), so they agree."""
     reported = turn.usage.reasoning_tokens if turn.usage else None
     if reported:
         return reported, False
-    return estimate_tokens(reasoning_chars), True
+    return math.ceil(reasoning_weight), True
 
 
 def format_cost(cost: float) -> str:
@@ -66,22 +64,84 @@ def format_cost(cost: float) -> str:
 
 
 def footer_line(
-    turn: Turn, estimated_tokens: int, width: int = 0, reasoning_chars: int = 0
+    turn: Turn, estimated_tokens: int, width: int = 0, reasoning_weight: float = 0.0
 ) -> str:
-    """`1,234 in · 2,345 out (1,204 reasoning) · $0.0012 · 45.6 tok/s · 23.4 s`.
+    """`1,234 in · 2,345 out (1,204 reasoning) · $0.0012 · 45.6 tok/s · 23.4 s`, or
+    for a turn that thought, the split (`split_line`).
 
     Always one line: when `width` is too narrow the least useful parts go first.
-    `reasoning_chars` (the reasoning text's length) gives the `(~N reasoning)`
-    estimate when the provider reports output tokens but no reasoning count.
+    `reasoning_weight` (the reasoning text's summed token weight) gives the
+    `(~N reasoning)` estimate when the provider reports output tokens but no
+    reasoning count.
     """
-    parts = _footer_parts(turn, estimated_tokens, reasoning_chars)
+    from r1cli.core.accounting import account
+
+    split = account(turn)
+    if split.thought:
+        return split_line(turn, split, width)
+    parts = _footer_parts(turn, estimated_tokens, reasoning_weight)
     while width and len(parts) > 1 and len(" · ".join(t for _, t in parts)) > width:
         parts.remove(max(parts))  # the highest rank is the least useful
     return " · ".join(text for _, text in parts)
 
 
+def compact(n: int) -> str:
+    """`412`, `2.3k`, `41k`, `1.2M`: a token count at a glance."""
+    if n < 1000:
+        return str(n)
+    for size, unit in ((1_000_000, "M"), (1000, "k")):
+        if n >= size:
+            value = n / size
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+    return str(n)  # pragma: no cover - unreachable
+
+
+def seconds(value: float) -> str:
+    """`0.4 s`, `6.2 s`, `41 s`: tenths only where they matter."""
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
+def split_line(turn: Turn, split: ThoughtAccount, width: int = 0) -> str:
+    """`thought 41 s · 2.3k tok · $0.0051 │ answer 6 s · 412 tok · $0.0009`.
+
+    Estimated counts carry `~`; an unknown cost is left out. When `width` is too
+    narrow, costs go first, then token counts, then the status words.
+    """
+    mark = "~" if split.estimated else ""
+    halves: list[list[tuple[int, str]]] = []
+    for name, time_, tokens, cost in (
+        ("thought", split.reasoning_time, split.reasoning_tokens, split.reasoning_cost),
+        ("answer", split.content_time, split.answer_tokens, split.answer_cost),
+    ):
+        # Hidden reasoning (counted, never streamed) has no time of its own.
+        half = [(0, name if time_ is None else f"{name} {seconds(time_)}")]
+        if tokens is not None:
+            half.append((2, f"{mark}{compact(tokens)} tok"))
+        if cost is not None:
+            half.append((3, format_cost(cost)))
+        halves.append(half)
+    lead: list[tuple[int, str]] = []
+    if turn.status == "interrupted":
+        lead.append((1, "interrupted"))
+    elif turn.status == "length":
+        lead.append((1, "cut off at the token limit"))
+    if turn.thinking_cut:
+        lead.append((1, "thinking cut"))
+
+    def text() -> str:
+        left, right = (" · ".join(t for _, t in half) for half in halves)
+        return " · ".join([*(t for _, t in lead), left]) + " │ " + right
+
+    for rank in (3, 2, 1):
+        if not width or len(text()) <= width:
+            break
+        halves = [[p for p in half if p[0] != rank] for half in halves]
+        lead = [p for p in lead if p[0] != rank]
+    return text()
+
+
 def _footer_parts(
-    turn: Turn, estimated_tokens: int, reasoning_chars: int
+    turn: Turn, estimated_tokens: int, reasoning_weight: float
 ) -> list[tuple[int, str]]:
     """(rank, text) in display order; rank 0 is dropped last."""
     usage = turn.usage
@@ -95,8 +155,8 @@ def _footer_parts(
         parts.append((4, f"{count(usage.prompt_tokens)} in"))
     if out_tokens is not None:
         out = f"{count(out_tokens)} out"
-        if reasoning_chars or (usage and usage.reasoning_tokens):
-            thought, estimated = reasoning_count(turn, reasoning_chars)
+        if reasoning_weight or (usage and usage.reasoning_tokens):
+            thought, estimated = reasoning_count(turn, reasoning_weight)
             out += f" ({'~' if estimated else ''}{count(thought)} reasoning)"
         parts.append((2, out))
     if usage and usage.cost is not None:

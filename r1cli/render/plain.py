@@ -16,6 +16,7 @@ from typing import BinaryIO, TextIO
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import Turn
+from r1cli.core.models import token_weight
 from r1cli.errors import OutputError
 from r1cli.render.footer import reasoning_count, thinking_status
 from r1cli.render.sanitize import StreamSanitizer
@@ -72,7 +73,7 @@ class PlainRenderer:
         # itself goes to stderr: `--show-reasoning`).
         self._status_wanted = spinner_model is not None and not show_reasoning
         self._status: StderrSpinner | None = None
-        self._reasoning_chars = 0
+        self._reasoning_weight = 0.0
         self._answering = False
 
     def begin(self, turn: Turn) -> None:
@@ -88,7 +89,7 @@ class PlainRenderer:
         if self._status is None and self._status_wanted and not self._answering:
 
             def text() -> str:
-                tokens, estimated = reasoning_count(turn, self._reasoning_chars)
+                tokens, estimated = reasoning_count(turn, self._reasoning_weight)
                 return thinking_status(
                     turn.thinking_seconds, tokens, estimated=estimated
                 )
@@ -106,7 +107,7 @@ class PlainRenderer:
         if isinstance(event, (ContentDelta, ReasoningDelta)):
             self._stop_spinner()
         if isinstance(event, ReasoningDelta):
-            self._reasoning_chars += len(event.text)
+            self._reasoning_weight += token_weight(event.text)
             self._start_status(turn)
         if isinstance(event, ContentDelta):
             if event.text:

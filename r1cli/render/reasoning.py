@@ -7,8 +7,10 @@ waiting to be committed with `show`; `panel_lines` draws the reasoning box.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
+from r1cli.core.models import token_weight
 from r1cli.core.params import ReasoningMode
 from r1cli.render.sanitize import StreamSanitizer
 
@@ -31,10 +33,13 @@ class Deltas:
         self._sanitizer = StreamSanitizer()
         self._raw: list[str] = []  # deltas since the last frame
         self.chars = 0
+        # Estimated tokens so far (core.models.token_weight), summed per delta.
+        self.weight = 0.0
 
     def feed(self, text: str) -> None:
         self._raw.append(text)
         self.chars += len(text)
+        self.weight += token_weight(text)
 
     def _take(self) -> str | None:
         """The sanitised text of the deltas since the last frame; None if none came."""
@@ -75,7 +80,7 @@ class ReasoningBuffer(Deltas):
 
     def tokens(self, usage_tokens: int | None) -> int:
         """The provider's count when known, else an estimate (4 chars a token)."""
-        return usage_tokens if usage_tokens else (self.chars + 3) // 4
+        return usage_tokens if usage_tokens else math.ceil(self.weight)
 
     def tail(self, chars: int) -> str:
         if len(self._tail) > 1:

@@ -99,6 +99,8 @@ class Report:
         """
         if history_warning:
             self.warn(history_warning)
+        for notice in turn.notices:
+            self.warn(notice)
         if turn.status != "length":
             return
         if not turn.content and turn.reasoning:

@@ -224,15 +224,29 @@ class TerminalRenderer:
         # The clock starts at the first reasoning token, as the thought line's does.
         elapsed = turn.thinking_seconds if turn is not None else 0.0
         title = thinking_title(elapsed, self._reasoning.tokens(None))
+        notices = self._notice_lines()
         if self._mode == "collapse":
-            return panel_lines(console, self._reasoning, title)[-budget:]
+            return (panel_lines(console, self._reasoning, title) + notices)[-budget:]
         lines: list[Line] = []
         if self._mode == "show":
             width = console.size.width
             partial = self._reasoning.partial(SHOW_PARTIAL_LINES * width)
             if partial:
                 lines = self._dim_lines(partial)[-SHOW_PARTIAL_LINES:]
-        return (lines + self._dim_lines(title))[-budget:]
+        return (lines + self._dim_lines(title) + notices)[-budget:]
+
+    def _notice_lines(self) -> list[Line]:
+        """The loop guard's warning (and any other notice) under the reasoning."""
+        turn = self._turn
+        if turn is None or not turn.notices:
+            return []
+        from rich.text import Text
+
+        from r1cli.render.sanitize import sanitize
+
+        console = self._con()
+        text = Text("\n".join(f"⚠ {sanitize(n)}" for n in turn.notices), "yellow")
+        return console.render_lines(text, console.options, pad=False)
 
     def _dim_lines(self, text: str) -> list[Line]:
         """Lines of `text` (sanitised already) in dim, without its final newline."""
@@ -344,7 +358,7 @@ class TerminalRenderer:
         if self._mode == "show":
             reasoning.flush()
             lines += self._dim_lines(reasoning.take_pending())
-        tokens, estimated = reasoning_count(turn, reasoning.chars)
+        tokens, estimated = reasoning_count(turn, reasoning.weight)
         line = thought_line(turn.thinking_seconds, tokens, estimated=estimated)
         return [*lines, *self._dim_lines(line), []]
 
@@ -361,7 +375,7 @@ class TerminalRenderer:
             if self._answer.chars:
                 lines.append([])
             width = self._con().size.width
-            footer = footer_line(turn, estimate, width, self._reasoning.chars)
+            footer = footer_line(turn, estimate, width, self._reasoning.weight)
             lines += self._dim_lines(footer)
         return lines
 

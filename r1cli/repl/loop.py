@@ -36,6 +36,7 @@ from r1cli.render.report import Report
 from r1cli.render.sanitize import sanitize
 from r1cli.render.terminal import columns, isatty
 from r1cli.repl import slash, typeahead
+from r1cli.repl.answer_key import answer_now_key
 from r1cli.repl.completion import SlashCompleter
 from r1cli.repl.input_history import SecretFilteringHistory, stored_secrets
 from r1cli.repl.keys import key_bindings, keys_not_echoed
@@ -152,7 +153,8 @@ class Repl:
             model=self.session.model,
         )
         try:
-            with keys_not_echoed():
+            runtime = self.session.runtime
+            with keys_not_echoed(), answer_now_key(runtime.request_answer_now):
                 turn = action(renderer)
         except KeyboardInterrupt:
             self._note("stopped; the partial answer is kept (/retry asks again)")

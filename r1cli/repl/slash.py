@@ -114,7 +114,8 @@ def help_lines() -> list[str]:
     lines += [
         "",
         "  Enter sends · Alt-Enter or Ctrl-J: new line · Ctrl-X Ctrl-E: editor",
-        "  Ctrl-C stops an answer · Ctrl-D quits · //text sends a line starting with /",
+        "  Ctrl-C stops an answer · Ctrl-E ends the thinking (answer now) · "
+        "Ctrl-D quits · //text sends a line starting with /",
     ]
     return lines
 

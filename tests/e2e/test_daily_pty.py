@@ -112,7 +112,10 @@ def test_thought_line_and_footer_agree_on_a_real_terminal(
     assert thought is not None, lines
     # Reasoning ran from the first reasoning chunk to the answer: 3 chunk delays.
     assert 0.6 <= float(thought.group(1)) <= 1.2 + 0.5
-    assert re.match(r"9 in · 500 out \(456 reasoning\) · ", lines[-1]), lines
+    # The footer's split tells the same story: the same seconds, the same count.
+    footer = re.match(r"thought (\d+\.\d) s · 456 tok │ answer ", lines[-1])
+    assert footer is not None, lines
+    assert footer.group(1) == thought.group(1)
 
 
 def test_on_a_pipe_stderr_shows_the_thinking_status_and_stdout_only_the_answer(

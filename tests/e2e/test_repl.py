@@ -129,7 +129,10 @@ def test_multi_turn_chat_sends_the_whole_conversation(
     ask(session, "And its population?", "About 2.1 million.")
     text = session.text()
     assert re.search(r"Thought for \d+\.\d s", text)
-    assert "12 in · 30 out" in text
+    # The footer's split: 30 output tokens, ~4 of them the reasoning's (estimated).
+    assert re.search(
+        r"~4 tok · \$0\.0002 │ answer [\d.]+ s · ~26 tok · \$0\.0010", text
+    )
     # toolbar: tokens of the context and the running cost
     assert "70 tokens" in text and "$0.0020" in text
     quit_with_ctrl_d(session)

@@ -218,7 +218,7 @@ def test_pty_long_answer_scrollback_equals_one_shot_render(tmp_path: Path) -> No
     lines = term.lines()
     assert answer_region(lines) == expected  # every line once, in order
     assert re.fullmatch(
-        r"12 in · 900 out \(40 reasoning\) · \$0\.0021 · [\d.]+ tok/s · [\d.]+ s",
+        r"thought [\d.]+ s · 40 tok · \$0\.0001 │ answer [\d.]+ s · 860 tok · \$0\.0020",
         lines[-1],
     )
     # Live while streaming: no `...` freeze, the newest text is on screen.
@@ -382,7 +382,7 @@ def test_pty_r1_ask_end_to_end(tmp_path: Path) -> None:
     assert answer_region(lines) == reference(answer, 80)
     assert re.fullmatch(r"Thought for \d+\.\d s · ~[\d,]+ tokens", lines[0])
     assert re.fullmatch(
-        r"[\d,]+ in · 700 out \(350 reasoning\) · \$0\.\d{4} · ([\d.]+ tok/s · )?[\d.]+ s",
+        r"thought [\d.]+ s · 350 tok · \$0\.\d{4} │ answer [\d.]+ s · 350 tok · \$0\.\d{4}",
         lines[-1],
     )
     assert len(data) <= 50 * len(answer.encode())

@@ -56,7 +56,7 @@ def play(clock: Clock, steps: list[tuple[float, Event]]) -> tuple[list[str], Tur
     return [line.rstrip() for line in out.getvalue().splitlines()], turn
 
 
-REASONING = "weighing the options " * 20  # 420 characters: ~105 tokens
+REASONING = "weighing the options " * 20  # 420 ASCII characters: ~126 tokens
 
 
 def test_time_counts_from_the_first_reasoning_token_not_the_request(
@@ -72,10 +72,11 @@ def test_time_counts_from_the_first_reasoning_token_not_the_request(
             (18.0, Usage(prompt_tokens=10, completion_tokens=130)),
         ],
     )
-    assert lines[0] == "Thought for 12.0 s · ~105 tokens"
+    assert lines[0] == "Thought for 12.0 s · ~126 tokens"
     assert turn.thinking_seconds == 12.0
-    # No reasoning count from the provider: the footer shows the same estimate.
-    assert lines[-1].startswith("10 in · 130 out (~105 reasoning) · ")
+    # No reasoning count from the provider: the footer's split shows the same
+    # seconds and the same estimate.
+    assert lines[-1].startswith("thought 12 s · ~126 tok │ answer ")
 
 
 def test_the_providers_count_is_used_when_it_gives_one(clock: Clock) -> None:
@@ -89,7 +90,7 @@ def test_the_providers_count_is_used_when_it_gives_one(clock: Clock) -> None:
         ],
     )
     assert lines[0] == "Thought for 3.0 s · 456 tokens"
-    assert re.match(r"10 in · 500 out \(456 reasoning\) · ", lines[-1])
+    assert re.match(r"thought 3\.0 s · 456 tok │ answer ", lines[-1])
 
 
 def test_a_reasoning_only_turn_uses_the_count_that_came_at_the_end(
@@ -103,7 +104,7 @@ def test_a_reasoning_only_turn_uses_the_count_that_came_at_the_end(
         ],
     )
     assert lines[0] == "Thought for 7.0 s · 99 tokens"
-    assert "99 out (99 reasoning)" in lines[-1]
+    assert lines[-1].startswith("thought 7.0 s · 99 tok │ answer")
 
 
 def test_thinking_seconds_is_zero_without_reasoning(clock: Clock) -> None:

@@ -55,7 +55,7 @@ def render(events: list[Event], **options: Any) -> str:
 def test_collapse_replaces_reasoning_with_one_line(dumb_terminal: None) -> None:
     out = render([ReasoningDelta("secret thoughts " * 5), ContentDelta("The answer.")])
     lines = out.splitlines()
-    assert re.fullmatch(r"Thought for \d+\.\d s · ~20 tokens", lines[0].rstrip())
+    assert re.fullmatch(r"Thought for \d+\.\d s · ~24 tokens", lines[0].rstrip())
     assert lines[1].strip() == ""
     assert lines[2].rstrip() == "The answer."
     assert "secret" not in out
@@ -96,22 +96,15 @@ def test_reasoning_only_turn_still_ends_with_the_summary(dumb_terminal: None) ->
 
 
 def test_footer_shows_tokens_cost_speed_and_time() -> None:
+    # A turn without thinking keeps the one-part footer.
     turn = Turn(model="m", provider="p")
-    turn.apply(ReasoningDelta("x"))
-    turn.apply(
-        Usage(
-            prompt_tokens=1234,
-            completion_tokens=2345,
-            reasoning_tokens=1204,
-            cost=0.0012,
-        )
-    )
+    turn.apply(Usage(prompt_tokens=1234, completion_tokens=2345, cost=0.0012))
     turn.end("complete")
     turn.started_at = 100.0
     turn.first_token_at = 101.0
     turn.ended_at = 111.0
     assert footer_line(turn, 0) == (
-        "1,234 in · 2,345 out (1,204 reasoning) · $0.0012 · 234.5 tok/s · 11.0 s"
+        "1,234 in · 2,345 out · $0.0012 · 234.5 tok/s · 11.0 s"
     )
     turn.usage = None
     turn.status = "interrupted"
@@ -120,7 +113,6 @@ def test_footer_shows_tokens_cost_speed_and_time() -> None:
 
 def test_footer_stays_on_one_line_when_narrow() -> None:
     turn = Turn(model="m", provider="p")
-    turn.apply(ReasoningDelta("x"))
     turn.apply(Usage(prompt_tokens=12, completion_tokens=900, cost=0.0021))
     turn.end("interrupted")
     turn.started_at, turn.first_token_at, turn.ended_at = 0.0, 1.0, 3.0

@@ -21,7 +21,7 @@ from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
 
 if TYPE_CHECKING:
-    from r1cli.engine.batch import BatchOptions
+    from r1cli.engine.batch_item import BatchOptions
 
 Float = Optional[float]  # noqa: UP045 - typer needs Optional at runtime on 3.10
 Int = Optional[int]  # noqa: UP045
@@ -163,8 +163,8 @@ def batch_options(
     timeout: float | None,
 ) -> BatchOptions:
     """BatchOptions from the command's flags; UsageError for bad flags."""
-    from r1cli.engine.batch import BatchOptions
     from r1cli.engine.batch_io import parse_shard
+    from r1cli.engine.batch_item import BatchOptions
 
     if not 1 <= jobs <= MAX_JOBS:
         raise UsageError(f"-j expects 1 to {MAX_JOBS}, got {jobs}")

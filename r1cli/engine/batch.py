@@ -20,17 +20,10 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, Protocol
 
-from r1cli.core.events import Event
-from r1cli.core.messages import Conversation, Message, Turn
-from r1cli.core.params import Sampling, merge_params
-from r1cli.core.redact import redact_text
 from r1cli.engine.batch_io import (
-    EXIT_CLASS,
     BadLine,
     Item,
     ItemId,
@@ -39,15 +32,17 @@ from r1cli.engine.batch_io import (
     id_key,
     record,
 )
+from r1cli.engine.batch_item import (
+    BatchOptions,
+    HistoryWriter,
+    ItemResolver,
+    ItemResult,
+    run_item,
+)
+from r1cli.engine.batch_stats import BatchStats, BatchSummary
 from r1cli.engine.ratelimit import RateLimiter
-from r1cli.engine.runtime import Runtime, TurnOptions
 from r1cli.errors import (
-    ExitCode,
-    Interrupted,
-    ProviderError,
-    ProviderFailed,
     R1Error,
-    UsageError,
 )
 
 # A 429 that outlived the transport's own retries sends its item back this many times
@@ -57,125 +52,7 @@ RATE_LIMIT_ROUNDS = 6
 MAX_BAD_LINE_WARNINGS = 10
 
 
-class SpendCapReached(R1Error):
-    """`--max-cost` stopped the batch before every item ran."""
-
-    exit_code = ExitCode.COST
-
-
 # -- per-item resolution (the adapter) -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    input: str  # a path, or "-" for stdin
-    output: Path | None = None
-    jobs: int = 4
-    unordered: bool = False
-    shard: tuple[int, int] = (0, 1)
-    max_cost: float | None = None
-    history: bool = False
-    model: str | None = None
-    provider: str | None = None
-    base_url: str | None = None
-    system: str | None = None
-    timeout: float | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-class ItemResolver:
-    """The one adapter from an item to the engine's request: settings, provider,
-    model and key (cached per provider and model), params, system prompt, files.
-
-    One `Runtime` per provider/model pair (history off: `HistoryWriter` stores
-    items); its key joins `secrets`. Thread-safe: workers call `request_for`.
-    """
-
-    def __init__(
-        self,
-        options: BatchOptions,
-        paths: Any,
-        throttle: RateLimiter,
-        secrets: list[str],
-    ) -> None:
-        self._options = options
-        self._paths = paths
-        self._throttle = throttle
-        self._secrets = secrets
-        self._targets: dict[tuple[str | None, str | None], Runtime] = {}
-        self._lock = threading.Lock()
-
-    def target(self, provider: str | None, model: str | None) -> Runtime:
-        """The Runtime for a provider/model pair; R1Error if unusable."""
-        key = (provider or self._options.provider, model or self._options.model)
-        with self._lock:
-            if key not in self._targets:
-                opts = TurnOptions(
-                    provider=key[0],
-                    model=key[1],
-                    base_url=self._options.base_url,
-                    timeout=self._options.timeout,
-                    no_history=True,
-                )
-                self._targets[key] = Runtime.from_options(
-                    opts, secrets=self._secrets, paths=self._paths
-                )
-            return self._targets[key]
-
-    def request_for(self, item: Item) -> tuple[Any, str]:
-        """The TurnRequest for `item`, and the prompt as sent."""
-        from r1cli.engine.prompt import build_prompt
-
-        runtime = self.target(item.provider, item.model)
-        settings = runtime.settings
-        prompt = build_prompt((item.prompt,), None, [Path(f) for f in item.files])
-        system = item.system
-        if system is None:
-            system = self._options.system or settings.system
-        conversation = Conversation(system=system)
-        conversation.messages.append(Message("user", prompt))
-        defaults = {**settings.params, **self._options.params, **item.params}
-        if isinstance(defaults.get("stop"), str):  # "stop": "END" is one sequence
-            defaults["stop"] = [defaults["stop"]]
-        try:
-            sampling = merge_params(Sampling(), defaults)
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"params: {exc}") from None
-        request = runtime.request(conversation, params=sampling)
-        policy = replace(request.policy, throttle=self._throttle)
-        return replace(request, policy=policy), prompt
-
-
-# -- one item --------------------------------------------------------------------------
-
-
-class CollectSink:
-    """Holds the turn so a failed item still yields its partial answer; stops the
-    stream at the next event once the batch is cancelled."""
-
-    def __init__(self, cancel: threading.Event) -> None:
-        self.turn: Turn | None = None
-        self._cancel = cancel
-
-    def begin(self, turn: Turn) -> None:
-        self.turn = turn
-
-    def on_event(self, event: Event, turn: Turn) -> None:
-        if self._cancel.is_set():
-            raise Interrupted("batch cancelled")
-
-    def end(self, turn: Turn) -> None:
-        pass
-
-
-@dataclass
-class ItemResult:
-    record: dict[str, Any]
-    exit_code: int = 0  # 0 for ok
-    turn: Turn | None = None
-    # A failure every other item would meet too (bad key, no credit, a daily cap):
-    # the batch stops taking items rather than failing each of them.
-    stops_batch: R1Error | None = None
 
 
 class Observer(Protocol):
@@ -187,226 +64,7 @@ class Observer(Protocol):
     def progress(self, stats: BatchStats) -> None: ...
 
 
-def run_item(
-    item: Item,
-    resolver: ItemResolver,
-    limiter: RateLimiter,
-    cancel: threading.Event,
-    secrets: list[str],
-    history: Any = None,
-) -> ItemResult | None:
-    """Run one item to a record; None when the batch was cancelled under it."""
-    from r1cli.engine.turn import run_turn
-
-    try:
-        request, prompt = resolver.request_for(item)
-    except R1Error as exc:
-        code = int(exc.exit_code)
-        return ItemResult(
-            record(item.id, "error", None, error_info(code, exc.message)), code
-        )
-    for round_ in range(RATE_LIMIT_ROUNDS):
-        sink = CollectSink(cancel)
-        limiter.acquire()
-        try:
-            if cancel.is_set():
-                return None
-            turn = run_turn(request, [sink])
-        except Interrupted:
-            return None
-        except ProviderFailed as exc:
-            again = exc.status == 429 and exc.retryable
-            if again and round_ + 1 < RATE_LIMIT_ROUNDS and not _said_anything(sink):
-                continue  # the limiter has paused everyone; try once it lets us
-            result = _failure(item, exc, sink.turn, secrets)
-        except R1Error as exc:
-            result = _failure(item, exc, sink.turn, secrets)
-        except Exception as exc:  # one item's bug must not stop the other 9,999
-            message = f"internal error ({type(exc).__name__}: {exc})"
-            result = ItemResult(
-                record(item.id, "error", sink.turn, error_info(1, message)),
-                1,
-                sink.turn,
-            )
-        else:
-            result = ItemResult(record(item.id, "ok", turn), 0, turn)
-        finally:
-            limiter.release()
-        if history is not None and result.turn is not None:
-            history.save(request, prompt, result.turn)
-        return result
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _said_anything(sink: CollectSink) -> bool:
-    return sink.turn is not None and bool(sink.turn.content or sink.turn.reasoning)
-
-
-def _failure(
-    item: Item, exc: R1Error, turn: Turn | None, secrets: list[str]
-) -> ItemResult:
-    code = int(exc.exit_code)
-    status = exc.status if isinstance(exc, ProviderError) else None
-    exc.message = redact_text(exc.message, secrets)
-    info = error_info(code, exc.message, status)
-    result = ItemResult(record(item.id, "error", turn, info), code, turn)
-    if _account_wide(exc):
-        result.stops_batch = exc
-    return result
-
-
-def _account_wide(exc: R1Error) -> bool:
-    """401/403 (the key), 402 (the balance), and a 429 that is not worth retrying
-    (OpenRouter's daily cap): the next item would fail the same way."""
-    if not isinstance(exc, ProviderError):
-        return False
-    return exc.status in (401, 402, 403) or (exc.status == 429 and not exc.retryable)
-
-
-class HistoryWriter:
-    """`--history`: each finished item becomes a conversation (prompt and answer),
-    written once it ends; OUT, not history, is what a resume reads."""
-
-    def __init__(self, store: Any, warn: Callable[[str], None]) -> None:
-        self._store = store
-        self._warn = warn
-        self.warning: str | None = None
-
-    def save(self, request: Any, prompt: str, turn: Turn) -> None:
-        from r1cli.history.ids import derive_title
-        from r1cli.history.recorder import HistoryRecorder
-
-        if self.warning is not None:
-            return
-        store = self._store
-        try:
-            cid = store.create_conversation(
-                title=derive_title(prompt),
-                model=request.model,
-                provider=request.spec.name,
-                system=request.conversation.system,
-            )
-            store.add_message(cid, "user", prompt)
-            message_id = store.begin_answer(
-                cid, model=request.model, provider=request.spec.name
-            )
-        except Exception as exc:  # history must never cost an item its answer
-            self.warn(f"could not write history ({exc}); items will not be saved")
-            return
-        recorder = HistoryRecorder(store, cid, message_id)
-        recorder.begin(turn)
-        recorder.end(turn)
-        if recorder.warning:
-            self.warn(recorder.warning)
-
-    def warn(self, message: str) -> None:
-        if self.warning is None:
-            self.warning = message
-            self._warn(message)
-
-
 # -- the scheduler -----------------------------------------------------------------------
-
-
-@dataclass
-class BatchStats:
-    """Running totals, read by the progress view (on the main thread)."""
-
-    total: int | None = None  # items in this shard, when the input is a file
-    ok: int = 0
-    failed: int = 0
-    bad: int = 0  # input lines that are not items
-    skipped: int = 0  # already ok in OUT
-    not_run: int = 0  # not sent: --max-cost or an account-wide failure stopped it
-    in_flight: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float = 0.0
-    costed: int = 0  # items whose cost the provider reported
-    rate_limited: int = 0
-    paused: float = 0.0  # seconds the workers are still paused
-    started: float = field(default_factory=time.monotonic)
-    failures: dict[int, int] = field(default_factory=dict)  # exit code → items
-
-    @property
-    def done(self) -> int:
-        """Items finished this run, whatever their outcome."""
-        return self.ok + self.failed + self.bad + self.not_run
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    @property
-    def remaining(self) -> int | None:
-        if self.total is None:
-            return None
-        return max(0, self.total - self.done - self.skipped)
-
-    def count(self, result: ItemResult) -> None:
-        turn = result.turn
-        if turn is not None and turn.usage is not None:
-            self.prompt_tokens += turn.usage.prompt_tokens or 0
-            self.completion_tokens += turn.usage.completion_tokens or 0
-            if turn.usage.cost is not None:
-                self.cost += turn.usage.cost
-                self.costed += 1
-        if result.exit_code:
-            self.failed += 1
-            self.failures[result.exit_code] = self.failures.get(result.exit_code, 0) + 1
-        else:
-            self.ok += 1
-
-
-@dataclass
-class BatchSummary:
-    stats: BatchStats
-    stopped_by_cost: bool = False
-    max_cost: float | None = None
-    output: Path | None = None
-    stopped_by: R1Error | None = None  # an account-wide failure that stopped it
-
-    def problem(self) -> R1Error | None:
-        """The error the whole batch ends with (its exit code), or None for exit 0.
-
-        Order: a spend cap that stopped it (7: rerun with a higher cap), an
-        account-wide failure that stopped it (its own code: 4 for a bad key or no
-        credit, 5 for a daily cap), bad input lines (2: fix the input), then failed
-        items (5: a rerun retries them).
-        """
-        s = self.stats
-        where = f" (see the error field in {self.output})" if self.output else ""
-        rerun = "run the same command again to retry only what is not ok"
-        if self.stopped_by_cost:
-            return SpendCapReached(
-                f"--max-cost ${self.max_cost:g} reached after ${s.cost:.4f}: "
-                f"{s.not_run} items not run",
-                hint="run the same command with a higher --max-cost to finish the rest",
-            )
-        if self.stopped_by is not None:
-            error = self.stopped_by
-            error.message += f"; the batch stopped: {s.not_run} items not run"
-            return error
-        if s.bad:
-            return UsageError(
-                f"{s.bad} input line{'s' if s.bad != 1 else ''} "
-                f"{'are' if s.bad != 1 else 'is'} not a valid item{where}",
-                hint='each line is a JSON string or an object with "prompt"',
-            )
-        if s.failed:
-            kinds = ", ".join(
-                f"{n} {EXIT_CLASS.get(code, 'internal')}"
-                for code, n in sorted(s.failures.items())
-            )
-            return ProviderFailed(
-                f"{s.failed} of {s.ok + s.failed} items failed ({kinds}){where}",
-                hint=rerun if self.output else None,
-            )
-        return None
 
 
 class BatchInterrupted(BaseException):

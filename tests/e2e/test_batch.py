@@ -27,8 +27,10 @@ from typing import Any
 
 import pytest
 
-from r1cli.engine.batch import BatchOptions, BatchStats, BatchSummary, run_batch
+from r1cli.engine.batch import run_batch
 from r1cli.engine.batch_io import count_items, parse_shard, prepare_output, read_items
+from r1cli.engine.batch_item import BatchOptions
+from r1cli.engine.batch_stats import BatchStats, BatchSummary
 from r1cli.engine.ratelimit import RateLimiter
 from r1cli.errors import UsageError
 from r1cli.render.progress import PlainProgress
@@ -646,7 +648,7 @@ def test_a_bug_in_one_item_is_its_error_line_not_a_hung_batch(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from r1cli.engine.batch import HistoryWriter
+    from r1cli.engine.batch_item import HistoryWriter
 
     def broken_save(self: Any, request: Any, prompt: str, turn: Any) -> None:
         if prompt == "q2":

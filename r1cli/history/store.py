@@ -24,7 +24,7 @@ from typing import Any
 from r1cli.config.paths import ensure_private_dir
 from r1cli.core.messages import Conversation, Message, Turn, replay_text
 from r1cli.errors import HistoryError, UsageError
-from r1cli.history.database import Database
+from r1cli.history.edits import ConversationEdits
 from r1cli.history.files import (
     BUSY_TIMEOUT_MS,
     NO_HISTORY,
@@ -47,18 +47,6 @@ __all__ = ["HistoryRefused", "HistoryStore"]
 STALE_AFTER = timedelta(hours=1)
 
 
-# The message columns a fork copies as they are.
-_MESSAGE_COPY = (
-    "seq, role, content, reasoning, model, provider, finish_reason, error, "
-    "prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, cost, "
-    "first_token_ms, total_ms, signature"
-)
-
-
-def _turns(n: int) -> str:
-    return "1 turn" if n == 1 else f"{n} turns"
-
-
 def _pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -74,7 +62,7 @@ def _pid_alive(pid: int | None) -> bool:
 # ----------------------------------------------------------------------------- store
 
 
-class HistoryStore(Database):
+class HistoryStore(ConversationEdits):
     """One open history database. Use `HistoryStore.open(path)`; one per process.
 
     Every write is a short `BEGIN IMMEDIATE` transaction (see `Database`).
@@ -306,99 +294,6 @@ class HistoryStore(Database):
             )
             return str(row["content"])
 
-    def rename(self, conversation_id: str, title: str) -> str:
-        """Give a conversation a title of the user's own; returns it as stored.
-
-        One line (whitespace runs become one space); an empty title is refused.
-        """
-        title = " ".join(title.split())
-        if not title:
-            raise UsageError("the new title is empty")
-        with self._write() as conn:
-            self._conversation_row(conn, conversation_id)
-            conn.execute(
-                "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?",
-                (title, utc_now(), conversation_id),
-            )
-        return title
-
-    def turn_count(self, conversation_id: str) -> int:
-        """How many turns (user messages, each with its answers) it has."""
-        with self._read() as conn:
-            self._conversation_row(conn, conversation_id)
-            row = conn.execute(
-                "SELECT COUNT(*) FROM messages WHERE conversation_id = ? "
-                "AND role = 'user'",
-                (conversation_id,),
-            ).fetchone()
-        return int(row[0])
-
-    def fork(self, conversation_id: str, after_turn: int | None = None) -> str:
-        """Copy a conversation up to the end of turn `after_turn` (1-based; None:
-        all of it) into a new conversation; returns the new id.
-
-        Rows are copied with their reasoning, usage and timings (the FTS triggers
-        index the copies); an answer still streaming in the original is copied as
-        interrupted, since nobody will finish the copy.
-        """
-        turns = self.turn_count(conversation_id)
-        if turns == 0:
-            raise UsageError("nothing to fork: the conversation has no messages")
-        n = turns if after_turn is None else after_turn
-        if not 1 <= n <= turns:
-            raise UsageError(
-                f"no turn {n}: the conversation has {_turns(turns)}",
-                hint=f"pick a turn from 1 to {turns}",
-            )
-        now = utc_now()
-        with self._write() as conn:
-            head = self._conversation_row(conn, conversation_id)
-            cid = new_id()
-            while conn.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (cid,)
-            ).fetchone():
-                cid = new_id()
-            conn.execute(
-                "INSERT INTO conversations (id, title, model, provider, system, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    cid,
-                    derive_title(f"{head['title']} (fork)"),
-                    head["model"],
-                    head["provider"],
-                    head["system"],
-                    now,
-                    now,
-                ),
-            )
-            # The seq of turn n + 1's prompt: everything before it is copied.
-            end = conn.execute(
-                "SELECT seq FROM messages WHERE conversation_id = ? AND role = 'user' "
-                "ORDER BY seq LIMIT 1 OFFSET ?",
-                (conversation_id, n),
-            ).fetchone()
-            limit = end[0] if end is not None else None
-            conn.execute(
-                f"INSERT INTO messages ({_MESSAGE_COPY}, conversation_id, status, "
-                f"owner_pid, created_at, updated_at) SELECT {_MESSAGE_COPY}, ?1, "
-                "CASE status WHEN 'streaming' THEN 'interrupted' ELSE status END, "
-                "NULL, created_at, ?2 FROM messages WHERE conversation_id = ?3 "
-                "AND (?4 IS NULL OR seq < ?4) ORDER BY seq",
-                (cid, now, conversation_id, limit),
-            )
-        return cid
-
-    def ids_older_than(self, cutoff: datetime) -> list[str]:
-        """Conversations last updated before `cutoff` (aware, any zone), oldest
-        first."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT id FROM conversations WHERE updated_at < ? "
-                "ORDER BY updated_at, id",
-                (iso_utc(cutoff.astimezone(timezone.utc)),),
-            ).fetchall()
-        return [str(row[0]) for row in rows]
-
     def models_used(self, limit: int = 50) -> list[str]:
         """Models that answered in earlier conversations, most recent first."""
         with self._read() as conn:
@@ -408,25 +303,6 @@ class HistoryStore(Database):
                 (limit,),
             ).fetchall()
         return [str(row[0]) for row in rows]
-
-    def delete_conversations(self, ids: list[str]) -> int:
-        """Delete conversations (and their messages); returns how many were found."""
-        with self._write() as conn:
-            count = sum(
-                conn.execute("DELETE FROM conversations WHERE id = ?", (cid,)).rowcount
-                for cid in ids
-            )
-            if count and self._fts:
-                # Merge the index segments so the deleted words leave it too.
-                conn.execute(
-                    "INSERT INTO messages_fts(messages_fts) VALUES ('optimize')"
-                )
-        with self._read() as conn, contextlib.suppress(sqlite3.Error):
-            # Best effort: old page images in the WAL would still hold the text.
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return count
-
-    # ------------------------------------------------------------------ reading
 
     def resolve_id(self, prefix: str) -> str:
         """The full id of the one conversation whose id starts with `prefix`.
@@ -531,18 +407,6 @@ class HistoryStore(Database):
             "system": system,
             "messages": [message_dict(r) for r in rows],
         }
-
-    def _conversation_row(self, conn: sqlite3.Connection, cid: str) -> sqlite3.Row:
-        row = conn.execute(
-            "SELECT * FROM conversations WHERE id = ?", (cid,)
-        ).fetchone()
-        if row is None:
-            raise UsageError(
-                f"no conversation matches '{cid}'",
-                hint="list them with 'r1 history list'",
-            )
-        found: sqlite3.Row = row
-        return found
 
     # ------------------------------------------------------------------- search
 

@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask chat config count history keys models' ;;
+        '') _r1_words='ask chat config count history keys models tools' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export list path rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -17,8 +17,8 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
-        'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -s' ;;
+        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --tool --top-k --top-p --yes -c -f -h -m -o -p -s -y' ;;
+        'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --tool --top-k --top-p --yes -c -f -h -m -o -p -s -y' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
         'config get') _r1_words='--help -h' ;;
@@ -39,6 +39,7 @@ _r1_options() {
         'keys rm') _r1_words='--help -h' ;;
         'keys set') _r1_words='--force --help -h' ;;
         'models') _r1_words='--base-url --debug --help --json --no-color --provider --refresh --search -h -p' ;;
+        'tools') _r1_words='--debug --help --json -h' ;;
         *) _r1_words='' ;;
     esac
 }
@@ -53,6 +54,7 @@ _r1_option_value() {
         'ask --file' | 'ask -f') _r1_value='file' ;;
         'ask --frequency-penalty') _r1_value='text' ;;
         'ask --max-tokens') _r1_value='text' ;;
+        'ask --max-tool-calls') _r1_value='text' ;;
         'ask --min-p') _r1_value='text' ;;
         'ask --model' | 'ask -m') _r1_value='text' ;;
         'ask --option' | 'ask -o') _r1_value='text' ;;
@@ -67,6 +69,7 @@ _r1_option_value() {
         'ask --system' | 'ask -s') _r1_value='text' ;;
         'ask --temperature') _r1_value='text' ;;
         'ask --timeout') _r1_value='text' ;;
+        'ask --tool') _r1_value='text' ;;
         'ask --top-k') _r1_value='text' ;;
         'ask --top-p') _r1_value='text' ;;
         'chat --base-url') _r1_value='text' ;;
@@ -75,6 +78,7 @@ _r1_option_value() {
         'chat --file' | 'chat -f') _r1_value='file' ;;
         'chat --frequency-penalty') _r1_value='text' ;;
         'chat --max-tokens') _r1_value='text' ;;
+        'chat --max-tool-calls') _r1_value='text' ;;
         'chat --min-p') _r1_value='text' ;;
         'chat --model' | 'chat -m') _r1_value='text' ;;
         'chat --option' | 'chat -o') _r1_value='text' ;;
@@ -88,6 +92,7 @@ _r1_option_value() {
         'chat --system' | 'chat -s') _r1_value='text' ;;
         'chat --temperature') _r1_value='text' ;;
         'chat --timeout') _r1_value='text' ;;
+        'chat --tool') _r1_value='text' ;;
         'chat --top-k') _r1_value='text' ;;
         'chat --top-p') _r1_value='text' ;;
         'count --base-url') _r1_value='text' ;;
@@ -135,13 +140,13 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --top-k --top-p --version -V -c -f -h -m -o -p -s
+        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --tool --top-k --top-p --version --yes -V -c -f -h -m -o -p -s -y
         return 0
     fi
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | chat | config | count | history | keys | models | tools) ;;
             *) path='ask' ;;
         esac
     fi

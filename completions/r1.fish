@@ -5,7 +5,7 @@
 function __r1_subcommands --description 'Print the subcommands of an r1 command path'
     switch $argv[1]
         case 'r1'
-            printf '%s\n' ask chat config count history keys models
+            printf '%s\n' ask chat config count history keys models tools
         case 'r1 config'
             printf '%s\n' edit get path set show unset
         case 'r1 history'
@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --max-tokens' 'r1 ask --max-tool-calls' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --timeout' 'r1 ask --tool' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --max-tokens' 'r1 chat --max-tool-calls' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --tool' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search'
             return 0
     end
     return 1
@@ -30,7 +30,7 @@ function __r1_state --description 'Print the r1 command path at the cursor and t
     set -l nargs 0
     set -l dashdash 0
     # r1 WORD... means r1 ask WORD... unless WORD is a command
-    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask chat config count history keys models
+    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask chat config count history keys models tools
         set path 'r1 ask'
     end
     while set -q tokens[1]
@@ -78,6 +78,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1'" -a history -d 'Browse, search and delete saved conversations.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a keys -d 'Store, list and remove API keys.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a models -d 'List a provider\'s models: context length and $ per million tokens (cached a day).'
+    complete -c $__r1_program -n "__r1_using 'r1'" -a tools -d 'List the MCP servers in config.toml, whether each starts, and their tools.'
     complete -c $__r1_program -n "__r1_using 'r1'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1'" -l version -s V -d 'Show the version.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l base-url -x -d 'Override the provider\'s base URL.'
@@ -91,11 +92,13 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l json -d 'JSON Lines events on stdout.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l json-mode -d 'Ask for a JSON object answer.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-tool-calls -x -d 'Tool calls allowed per turn (10).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l min-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l model -s m -x -d 'Model name.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-color -d 'No colour.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-history -d 'Store nothing.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-reasoning -d 'Ask the provider not to return reasoning.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-tools -d 'Offer no tools (MCP servers) this time.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l option -s o -x -d 'Any other body field: key=value (JSON values parsed).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l presence-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
@@ -110,8 +113,10 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l system -s s -x -d 'System prompt.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l temperature -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l timeout -x -d 'Idle read timeout in seconds.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l tool -x -d 'Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-k -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-p -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l yes -s y -d 'Approve every tool call without asking.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l base-url -x -d 'Override the provider\'s base URL.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l cid -x -d 'Continue this conversation (unique prefix).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l continue -s c -d 'Continue the latest conversation.'
@@ -122,11 +127,13 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l json-mode -d 'Ask for a JSON object answer.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-tool-calls -x -d 'Tool calls allowed per turn (10).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l min-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l model -s m -x -d 'Model name.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-color -d 'No colour.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-history -d 'Store nothing.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-reasoning -d 'Ask the provider not to return reasoning.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-tools -d 'Offer no tools (MCP servers) this time.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l option -s o -x -d 'Any other body field: key=value (JSON values parsed).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l presence-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
@@ -138,8 +145,10 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l system -s s -x -d 'System prompt.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l temperature -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l timeout -x -d 'Idle read timeout in seconds.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l tool -x -d 'Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l top-k -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l top-p -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l yes -s y -d 'Approve every tool call without asking.'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a edit -d 'Open config.toml in $VISUAL or $EDITOR.'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a get -d 'Print one effective setting.'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a path -d 'Print where config.toml lives.'
@@ -204,4 +213,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 models'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
     complete -c $__r1_program -n "__r1_using 'r1 models'" -l refresh -d 'Fetch again even if the cache is fresh.'
     complete -c $__r1_program -n "__r1_using 'r1 models'" -l search -x -d 'Only ids or names containing TEXT.'
+    complete -c $__r1_program -n "__r1_using 'r1 tools'" -l debug -d 'Show tracebacks.'
+    complete -c $__r1_program -n "__r1_using 'r1 tools'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 tools'" -l json -d 'A JSON object on stdout.'
 end

@@ -19,12 +19,14 @@ _r1_ask() {
         '(--json)--json[JSON Lines events on stdout.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
+        '(--max-tool-calls)--max-tool-calls[Tool calls allowed per turn (10).]:max-tool-calls: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
         '(--model -m)-m[Model name.]:model: ' \
         '(--no-color)--no-color[No colour.]' \
         '(--no-history)--no-history[Store nothing.]' \
         '(--no-reasoning)--no-reasoning[Ask the provider not to return reasoning.]' \
+        '(--no-tools)--no-tools[Offer no tools (MCP servers) this time.]' \
         '*--option[Any other body field: key=value (JSON values parsed).]:option: ' \
         '*-o[Any other body field: key=value (JSON values parsed).]:option: ' \
         '(--presence-penalty)--presence-penalty[<float>]:presence-penalty: ' \
@@ -42,8 +44,11 @@ _r1_ask() {
         '(--system -s)-s[System prompt.]:system: ' \
         '(--temperature)--temperature[<float>]:temperature: ' \
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
+        '*--tool[Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).]:tool: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
+        '(--yes -y)--yes[Approve every tool call without asking.]' \
+        '(--yes -y)-y[Approve every tool call without asking.]' \
         '*:prompt: '
 }
 
@@ -62,12 +67,14 @@ _r1_chat() {
         '(- *)-h[Show this message and exit.]' \
         '(--json-mode)--json-mode[Ask for a JSON object answer.]' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
+        '(--max-tool-calls)--max-tool-calls[Tool calls allowed per turn (10).]:max-tool-calls: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
         '(--model -m)-m[Model name.]:model: ' \
         '(--no-color)--no-color[No colour.]' \
         '(--no-history)--no-history[Store nothing.]' \
         '(--no-reasoning)--no-reasoning[Ask the provider not to return reasoning.]' \
+        '(--no-tools)--no-tools[Offer no tools (MCP servers) this time.]' \
         '*--option[Any other body field: key=value (JSON values parsed).]:option: ' \
         '*-o[Any other body field: key=value (JSON values parsed).]:option: ' \
         '(--presence-penalty)--presence-penalty[<float>]:presence-penalty: ' \
@@ -82,8 +89,11 @@ _r1_chat() {
         '(--system -s)-s[System prompt.]:system: ' \
         '(--temperature)--temperature[<float>]:temperature: ' \
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
+        '*--tool[Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).]:tool: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
+        '(--yes -y)--yes[Approve every tool call without asking.]' \
+        '(--yes -y)-y[Approve every tool call without asking.]' \
         '*:prompt: '
 }
 
@@ -336,6 +346,14 @@ _r1_models() {
         '(--search)--search[Only ids or names containing TEXT.]:search: '
 }
 
+_r1_tools() {
+    _arguments -s -S : "$@" \
+        '(--debug)--debug[Show tracebacks.]' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[A JSON object on stdout.]'
+}
+
 _r1() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -347,7 +365,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | chat | config | count | history | keys | models) ;;
+            --help | --version | -V | -h | ask | chat | config | count | history | keys | models | tools) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -368,6 +386,7 @@ _r1() {
                 'history:Browse, search and delete saved conversations.'
                 'keys:Store, list and remove API keys.'
                 'models:List a provider'\''s models: context length and $ per million tokens (cached a day).'
+                'tools:List the MCP servers in config.toml, whether each starts, and their tools.'
             )
             _describe -t commands 'r1 command' commands && ret=0
             ;;
@@ -381,6 +400,7 @@ _r1() {
                 history) _r1_history && ret=0 ;;
                 keys) _r1_keys && ret=0 ;;
                 models) _r1_models && ret=0 ;;
+                tools) _r1_tools && ret=0 ;;
             esac
             ;;
     esac

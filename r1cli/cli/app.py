@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 # Words that name a command; anything else first on the line is a prompt for `ask`.
-COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count")
+COMMANDS = ("ask", "chat", "history", "keys", "config", "models", "count", "tools")
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
 
@@ -76,9 +76,11 @@ def _mount_subcommands() -> None:
     from r1cli.cli.history import history_app
     from r1cli.cli.keys import keys_app
     from r1cli.cli.models import models
+    from r1cli.cli.tools import tools
 
     app.command("models")(models)
     app.command("count")(count)
+    app.command("tools")(tools)
 
     app.add_typer(
         history_app,

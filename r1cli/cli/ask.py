@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -19,6 +19,9 @@ from r1cli.core.params import Effort, ReasoningMode, Sampling, parse_body_option
 from r1cli.engine.runtime import TurnOptions
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
+
+if TYPE_CHECKING:
+    from r1cli.mcp.approval import Ask
 
 # Typer reads these annotations at runtime: Optional[...] works on 3.10.
 Float = Optional[float]  # noqa: UP045
@@ -105,6 +108,21 @@ NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour.")]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Show request details and tracebacks.")
 ]
+NoToolsOpt = Annotated[
+    bool, typer.Option("--no-tools", help="Offer no tools (MCP servers) this time.")
+]
+ToolOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--tool", help="Offer only SERVER or SERVER.TOOL (repeatable; r1 tools)."
+    ),
+]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Approve every tool call without asking.")
+]
+MaxToolCallsOpt = Annotated[
+    Int, typer.Option("--max-tool-calls", help="Tool calls allowed per turn (10).")
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -144,6 +162,10 @@ def ask(
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
     stdin_encoding: StdinEncodingOpt = "utf-8",
+    no_tools: NoToolsOpt = False,
+    tool: ToolOpt = None,
+    yes: YesOpt = False,
+    max_tool_calls: MaxToolCallsOpt = None,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -181,6 +203,10 @@ def ask(
             no_color=no_color,
             debug=debug,
             stdin_encoding=stdin_encoding,
+            no_tools=no_tools,
+            tool=tool,
+            yes=yes,
+            max_tool_calls=max_tool_calls,
         )
         if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
@@ -218,6 +244,10 @@ def chat(
     no_history: NoHistoryOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
+    no_tools: NoToolsOpt = False,
+    tool: ToolOpt = None,
+    yes: YesOpt = False,
+    max_tool_calls: MaxToolCallsOpt = None,
 ) -> None:
     """Chat interactively (what bare `r1` opens on a terminal)."""
     report = Report(debug=debug)
@@ -251,6 +281,10 @@ def chat(
             no_history=no_history,
             no_color=no_color,
             debug=debug,
+            no_tools=no_tools,
+            tool=tool,
+            yes=yes,
+            max_tool_calls=max_tool_calls,
         )
         open_repl(opts, report, scope)
 
@@ -289,6 +323,10 @@ def turn_options(
     no_color: bool = False,
     debug: bool = False,
     stdin_encoding: str = "utf-8",
+    no_tools: bool = False,
+    tool: list[str] | None = None,
+    yes: bool = False,
+    max_tool_calls: int | None = None,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -327,6 +365,10 @@ def turn_options(
         debug=debug,
         no_color=no_color,
         stdin_encoding=stdin_encoding,
+        no_tools=no_tools,
+        tools=tuple(tool) if tool else None,
+        yes=yes,
+        max_tool_calls=max_tool_calls,
     )
 
 
@@ -352,7 +394,11 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
         color=runtime.settings.color,
         model=runtime.model,
     )
-    turn = runtime.run(conversation, prompt, renderer)
+    runtime.ask_tool = tool_question()
+    try:
+        turn = runtime.run(conversation, prompt, renderer)
+    finally:
+        runtime.close_tools()
     hint = None if opts.json else "raise --max-tokens"
     report.after_turn(turn, runtime.history_warning, hint)
 
@@ -369,7 +415,11 @@ def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
     )
     report.debug = runtime.settings.debug
     first = " ".join(opts.words).strip() or None
-    Repl(ChatState(runtime, opts), report).run(first)
+    runtime.ask_tool = tool_question()
+    try:
+        Repl(ChatState(runtime, opts), report).run(first)
+    finally:
+        runtime.close_tools()
 
 
 class Invocation:
@@ -382,6 +432,16 @@ class Invocation:
 
 def defaulted(ctx: typer.Context) -> bool:
     return isinstance(ctx.obj, Invocation) and ctx.obj.defaulted
+
+
+def tool_question() -> Ask | None:
+    """The approval question, when there is a terminal to ask on (else None: calls
+    not trusted or approved by --yes are refused)."""
+    if not (isatty(sys.stdin) and isatty(sys.stderr)):
+        return None
+    from r1cli.cli.approve import ask_on_terminal
+
+    return ask_on_terminal
 
 
 def interactive_terminal(json_output: bool, raw: bool) -> bool:

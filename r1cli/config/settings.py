@@ -23,7 +23,7 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
-TABLES = ("params", "providers", "aliases")
+TABLES = ("params", "providers", "aliases", "mcp_servers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,11 @@ class Settings:
     providers: Mapping[str, Any] = field(default_factory=dict)
     # `[aliases] NAME = "model id"`: short names accepted wherever a model is.
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # Tools: `[mcp_servers.NAME]` tables (checked by r1cli.mcp.config when used),
+    # the per-call timeout in seconds and the calls allowed per turn.
+    mcp_servers: Mapping[str, Any] = field(default_factory=dict)
+    tool_timeout: float = 60.0
+    max_tool_calls: int = 10
 
     def model_for(self, name: str) -> str:
         """The model id an alias stands for; any other name as given."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,9 +33,12 @@ from r1cli.engine.prompt import decode_stdin
 from r1cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
+    from r1cli.engine.tools import ToolLoop
     from r1cli.engine.turn import TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
+    from r1cli.mcp.approval import Ask
+    from r1cli.mcp.toolbox import Toolbox
 
 Notify = Callable[[str], None]
 
@@ -66,6 +69,12 @@ class TurnOptions:
     debug: bool = False
     no_color: bool = False
     stdin_encoding: str = "utf-8"
+    # Tools: --no-tools, --tool SERVER[.TOOL] (None: every enabled server), --yes,
+    # --max-tool-calls (None: the setting).
+    no_tools: bool = False
+    tools: tuple[str, ...] | None = None
+    yes: bool = False
+    max_tool_calls: int | None = None
 
 
 class Runtime:
@@ -102,6 +111,15 @@ class Runtime:
         self.turn: Turn | None = None
         self.recorder: HistoryRecorder | None = None
         self.conversation_id: str | None = None
+        # Tools: what the command line chose, the question asked before each call
+        # (set by the CLI or REPL on a terminal), and the servers once started.
+        self.tool_choice: tuple[str, ...] | None = None
+        self.no_tools = False
+        self.yes = False
+        self.max_tool_calls: int | None = None
+        self.ask_tool: Ask | None = None
+        self._tools: Toolbox | None = None
+        self._tools_opened = False
 
     @classmethod
     def from_options(
@@ -115,7 +133,7 @@ class Runtime:
     ) -> Runtime:
         paths = paths or resolve_paths()
         settings, spec, model = resolve(opts, paths)
-        return cls(
+        runtime = cls(
             paths=paths,
             settings=settings,
             spec=spec,
@@ -125,6 +143,11 @@ class Runtime:
             notify=notify,
             debug=debug,
         )
+        runtime.tool_choice = opts.tools
+        runtime.no_tools = opts.no_tools
+        runtime.yes = opts.yes
+        runtime.max_tool_calls = opts.max_tool_calls
+        return runtime
 
     # -- provider and key ---------------------------------------------------------
 
@@ -196,13 +219,58 @@ class Runtime:
         sinks: list[TurnSink] = [_TurnTracker(self), renderer]
         if self.recorder is not None:
             sinks.append(self.recorder)
+        loop = self.tool_loop()
+        request = self.request(conversation)
+        if loop is not None and self._tools is not None:
+            offered = replace(conversation, tools=self._tools.specs)
+            request = replace(request, conversation=offered)
         return run_turn(
-            self.request(conversation),
+            request,
             sinks,
             notify=self.notify,
             debug=self.debug,
             redact=self.redact,
+            tools=loop,
         )
+
+    # -- tools -----------------------------------------------------------------------
+
+    def tool_loop(self) -> ToolLoop | None:
+        """The tools this command offers, their servers started on first use (the
+        `mcp` SDK is imported only here); None when no server is configured, chosen
+        or up."""
+        if self.no_tools or not self.settings.mcp_servers:
+            return None
+        if not self._tools_opened:
+            self._tools_opened = True
+            from r1cli.mcp.config import parse_servers
+            from r1cli.mcp.toolbox import open_toolbox
+
+            servers = parse_servers(
+                self.settings.mcp_servers, str(self.paths.config_file)
+            )
+            self._tools = open_toolbox(
+                servers,
+                self.tool_choice,
+                yes=self.yes,
+                ask=self.ask_tool,
+                timeout=self.settings.tool_timeout,
+                warn=self.notify,
+            )
+        if self._tools is None:
+            return None
+        from r1cli.engine.tools import ToolLoop
+
+        limit = self.max_tool_calls
+        return ToolLoop(
+            self._tools, self.settings.max_tool_calls if limit is None else limit
+        )
+
+    def close_tools(self) -> None:
+        """Stop the tool servers this command started (bounded; safe to repeat)."""
+        tools, self._tools = self._tools, None
+        if tools is not None:
+            tools.close()
 
     def redact(self, text: str) -> str:
         """`text` without any secret this command knows (stored errors, exports)."""

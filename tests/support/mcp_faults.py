@@ -1,0 +1,65 @@
+"""An MCP server written with the SDK, with tools for every fault the client must
+survive. Run as `python -m tests.support.mcp_faults [--fail-at-start|--hang-at-start]`.
+
+Tools: echo (its argument back), env (the server's environment, as JSON), huge (a
+200 KB result), fail (raises: an error result), slow (sleeps N seconds), crash (the
+process exits mid-call).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+try:
+    from mcp.server.mcpserver import MCPServer as Server
+except ImportError:  # mcp 1.x
+    from mcp.server.fastmcp import FastMCP as Server  # type: ignore[no-redef]
+
+
+def main() -> None:
+    if "--fail-at-start" in sys.argv:
+        print("faults: cannot open the database", file=sys.stderr)
+        raise SystemExit(1)
+    if "--hang-at-start" in sys.argv:
+        time.sleep(3600)
+    app = Server("faults")
+
+    @app.tool()
+    def echo(text: str) -> str:
+        """Say the text back."""
+        return text
+
+    @app.tool()
+    def env() -> str:
+        """The server's environment."""
+        return json.dumps(dict(os.environ))
+
+    @app.tool()
+    def huge() -> str:
+        """A very large result."""
+        return "x" * 200_000
+
+    @app.tool()
+    def fail() -> str:
+        """Always fails."""
+        raise ValueError("the tool broke")
+
+    @app.tool()
+    def slow(seconds: float) -> str:
+        """Sleep, then answer."""
+        time.sleep(seconds)
+        return "done"
+
+    @app.tool()
+    def crash() -> str:
+        """The process dies mid-call."""
+        os._exit(3)
+
+    app.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,25 @@ def replay_text(content: str, status: str) -> str | None:
     return content
 
 
+def answer_messages(
+    content: str, status: str, exchange: list[Message]
+) -> list[Message]:
+    """What one answer contributes to the next request: the tool loop's messages
+    (calls and results, in order), then the final text.
+
+    Text the model wrote before a call is in its tool-call message already, so the
+    final message carries only what came after the last call.
+    """
+    before = "".join(m.content for m in exchange if m.role == "assistant")
+    if before and content.startswith(before):
+        content = content[len(before) :]
+    messages = list(exchange)
+    text = replay_text(content, status)
+    if text is not None:
+        messages.append(Message("assistant", text))
+    return messages
+
+
 def unmarked(content: str) -> tuple[str, bool]:
     """A replayed answer's text without the cut-off marker, and whether it had it."""
     cut = content.endswith(INTERRUPTED_MARKER)

@@ -348,7 +348,7 @@ class Runtime:
             )
             return None
         self.conversation_id = conversation.id
-        return HistoryRecorder(store, conversation.id, message_id)
+        return HistoryRecorder(store, conversation.id, message_id, redact=self.redact)
 
 
 class _TurnTracker:

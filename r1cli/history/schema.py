@@ -73,8 +73,18 @@ def create_fts(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def m003_tools(conn: sqlite3.Connection) -> None:
+    """An answer's tool calls and results, in order: a JSON list of the messages its
+    tool loop sent back (NULL: no tools). Redacted like errors."""
+    conn.execute("ALTER TABLE messages ADD COLUMN tools TEXT")
+
+
 # Applied in order; MIGRATIONS[n] takes the schema from version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_fts]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_initial,
+    m002_fts,
+    m003_tools,
+]
 
 
 @functools.cache

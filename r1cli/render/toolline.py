@@ -33,7 +33,12 @@ def call_text(call: ToolCall, limit: int = 120) -> str:
 
 
 def result_text(result: ToolResult, limit: int = 120) -> str:
-    text = _one_line(result.content, limit)
+    content = result.content
+    try:  # pretty-printed JSON, compact on one line
+        content = json.dumps(json.loads(content), ensure_ascii=False)
+    except ValueError:
+        pass
+    text = _one_line(content, limit)
     return f"error: {text}" if result.is_error else text
 
 

@@ -7,6 +7,7 @@ tool's text is as untrusted as the model's).
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from r1cli.core.events import ToolCall, ToolResult
@@ -34,10 +35,8 @@ def call_text(call: ToolCall, limit: int = 120) -> str:
 
 def result_text(result: ToolResult, limit: int = 120) -> str:
     content = result.content
-    try:  # pretty-printed JSON, compact on one line
+    with contextlib.suppress(ValueError):  # pretty-printed JSON: compact, one line
         content = json.dumps(json.loads(content), ensure_ascii=False)
-    except ValueError:
-        pass
     text = _one_line(content, limit)
     return f"error: {text}" if result.is_error else text
 

@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.canary import CANARY
 from tests.support.fakeserver import FakeServer
 from tests.support.replies import chat_stream, sse_reply
@@ -173,7 +171,8 @@ def test_show_reasoning_puts_the_tool_line_on_stderr(
     result = ask(call_r1, server, "--show-reasoning", QUESTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "It is 9 hours ahead of UTC.\n"
-    line = next(l for l in result.stderr.splitlines() if l.startswith("⚙"))
+    lines = result.stderr.splitlines()
+    line = next(text for text in lines if text.startswith("⚙"))
     assert line.startswith(
         '⚙ time__get_current_time(timezone="Asia/Tokyo") → '
         '{"timezone": "Asia/Tokyo", "datetime": "'

@@ -224,3 +224,34 @@ def test_r1_tools_lists_servers_and_tools(call_r1: RunR1, r1_home: Path) -> None
     assert "command not found" in servers["gone"]["error"]
     text = call_r1("tools")
     assert "time__get_current_time  Get current time" in text.stdout
+
+
+def test_a_turn_without_tools_never_imports_the_sdk(
+    server: FakeServer, r1_home: Path
+) -> None:
+    import os
+    import subprocess
+
+    configure(r1_home, "trust = true")
+    server.queue(sse_reply(chat_stream(["hi"])))
+    code = (
+        "import sys\n"
+        "from r1cli.__main__ import main\n"
+        "try:\n"
+        f"    main(['--base-url', '{server.url}/api/v1', '--no-tools', 'hi'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print([m for m in ('mcp', 'mcp_types', 'httpx2') if m in sys.modules],"
+        " file=sys.stderr)\n"
+    )
+    env = {**os.environ, "OPENROUTER_API_KEY": CANARY, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert result.stdout == "hi\n", result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"

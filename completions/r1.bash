@@ -17,7 +17,7 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --tool --top-k --top-p --yes -c -f -h -m -o -p -s -y' ;;
+        'ask') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --schema --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --tool --top-k --top-p --yes -c -f -h -m -o -p -s -y' ;;
         'chat') _r1_words='--base-url --cid --continue --debug --effort --file --frequency-penalty --help --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --seed --stop --system --temperature --timeout --tool --top-k --top-p --yes -c -f -h -m -o -p -s -y' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
@@ -63,6 +63,7 @@ _r1_option_value() {
         'ask --reasoning') _r1_value='choice show collapse hide' ;;
         'ask --reasoning-max-tokens') _r1_value='text' ;;
         'ask --repetition-penalty') _r1_value='text' ;;
+        'ask --schema') _r1_value='text' ;;
         'ask --seed') _r1_value='text' ;;
         'ask --stdin-encoding') _r1_value='text' ;;
         'ask --stop') _r1_value='text' ;;
@@ -140,7 +141,7 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --tool --top-k --top-p --version --yes -V -c -f -h -m -o -p -s -y
+        _r1_reply choice --base-url --cid --continue --debug --effort --file --frequency-penalty --help --json --json-mode --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --schema --seed --show-reasoning --stdin-encoding --stop --system --temperature --timeout --tool --top-k --top-p --version --yes -V -c -f -h -m -o -p -s -y
         return 0
     fi
     if (( COMP_CWORD > 1 )); then

@@ -36,6 +36,7 @@ _r1_ask() {
         '(--reasoning)--reasoning[show|collapse|hide (terminal).]:reasoning:(show collapse hide)' \
         '(--reasoning-max-tokens)--reasoning-max-tokens[Reasoning budget in tokens.]:reasoning-max-tokens: ' \
         '(--repetition-penalty)--repetition-penalty[<float>]:repetition-penalty: ' \
+        '(--schema)--schema[JSON Schema (text or file), or fields: '\''name, age int, bio'\''.]:schema: ' \
         '(--seed)--seed[<int>]:seed: ' \
         '(--show-reasoning)--show-reasoning[On a pipe, send reasoning to stderr.]' \
         '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \

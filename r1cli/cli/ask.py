@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -123,6 +123,13 @@ YesOpt = Annotated[
 MaxToolCallsOpt = Annotated[
     Int, typer.Option("--max-tool-calls", help="Tool calls allowed per turn (10).")
 ]
+SchemaOpt = Annotated[
+    Str,
+    typer.Option(
+        "--schema",
+        help="JSON Schema (text or file), or fields: 'name, age int, bio'.",
+    ),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -166,6 +173,7 @@ def ask(
     tool: ToolOpt = None,
     yes: YesOpt = False,
     max_tool_calls: MaxToolCallsOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -207,6 +215,7 @@ def ask(
             tool=tool,
             yes=yes,
             max_tool_calls=max_tool_calls,
+            schema=schema,
         )
         if not prompt and defaulted(ctx) and interactive_terminal(json_output, raw):
             # `r1 -m MODEL` on a terminal with nothing piped: open the REPL.
@@ -327,6 +336,7 @@ def turn_options(
     tool: list[str] | None = None,
     yes: bool = False,
     max_tool_calls: int | None = None,
+    schema: str | None = None,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -344,6 +354,7 @@ def turn_options(
         effort=effort,
         reasoning_max_tokens=reasoning_max_tokens,
         exclude_reasoning=no_reasoning,
+        schema=read_schema(schema) if schema is not None else None,
         extra=parse_body_options(option or []),
     )
     return TurnOptions(
@@ -384,6 +395,13 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
         opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
     )
     report.debug = runtime.settings.debug
+    if runtime.params.schema is not None:
+        # A provider without structured output is refused before anything is
+        # stored or sent (the dialect's request builder knows).
+        from r1cli.core.messages import Conversation
+        from r1cli.providers.dialects import build_request
+
+        build_request(runtime.spec, runtime.model, Conversation(), runtime.params, None)
     conversation = runtime.initial_conversation(opts)
     conversation.add_user(prompt)
     renderer = choose_renderer(
@@ -401,6 +419,15 @@ def ask_once(opts: TurnOptions, report: Report, scope: Scope) -> None:
         runtime.close_tools()
     hint = None if opts.json else "raise --max-tokens"
     report.after_turn(turn, runtime.history_warning, hint)
+    schema = runtime.params.schema
+    if schema is not None and turn.status == "complete":
+        from r1cli.engine.structured import schema_problem
+
+        problem = schema_problem(turn.content, schema)
+        if problem is not None:
+            # The answer is printed and stored already; the exit code says it failed.
+            report.warn(f"the answer does not match --schema: {problem}")
+            raise typer.Exit(5)
 
 
 def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
@@ -432,6 +459,21 @@ class Invocation:
 
 def defaulted(ctx: typer.Context) -> bool:
     return isinstance(ctx.obj, Invocation) and ctx.obj.defaulted
+
+
+def read_schema(value: str) -> dict[str, Any]:
+    """`--schema`: a file's content when VALUE names a file, else VALUE itself."""
+    from r1cli.core.schema import parse_schema
+    from r1cli.errors import UsageError
+
+    path = Path(value).expanduser()
+    text = value
+    if not value.lstrip().startswith("{") and path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--schema: cannot read {path}: {exc}") from None
+    return parse_schema(text)
 
 
 def tool_question() -> Ask | None:

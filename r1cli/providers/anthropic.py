@@ -24,7 +24,7 @@ from r1cli.core.events import (
 from r1cli.core.messages import Conversation, Message
 from r1cli.core.models import ModelInfo
 from r1cli.core.params import Sampling
-from r1cli.errors import ProviderFailed
+from r1cli.errors import ProviderFailed, UsageError
 from r1cli.providers.base import HttpRequest, raise_stream_error
 from r1cli.wire.sse import SSEEvent
 
@@ -48,6 +48,12 @@ def build_request(
     key: str | None,
 ) -> HttpRequest:
     """The POST to `{base_url}/messages` for one streamed answer."""
+    if sampling.schema is not None:
+        raise UsageError(
+            f"--schema: {spec.name} speaks the Messages API, which has no "
+            "json_schema response format",
+            hint="use a chat-completions provider (openrouter, a local server)",
+        )
     body: dict[str, Any] = {
         "model": model,
         "max_tokens": sampling.max_tokens or DEFAULT_MAX_TOKENS,

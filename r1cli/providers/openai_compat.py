@@ -26,7 +26,7 @@ from r1cli.core.events import (
 from r1cli.core.messages import Conversation, Message, ToolSpec
 from r1cli.core.models import ModelInfo, per_million
 from r1cli.core.params import Sampling
-from r1cli.errors import ProviderFailed
+from r1cli.errors import ProviderFailed, UsageError
 from r1cli.providers.base import HttpRequest, raise_stream_error
 from r1cli.providers.think_tags import ThinkTagSplitter
 from r1cli.wire.sse import SSEEvent
@@ -56,6 +56,8 @@ def build_request(
         body["stop"] = list(sampling.stop)
     if sampling.json_mode:
         body["response_format"] = {"type": "json_object"}
+    if sampling.schema is not None:
+        body["response_format"] = schema_format(spec, sampling.schema)
     body.update(_reasoning_params(spec, sampling))
     if spec.usage_param == "openrouter":
         body["usage"] = {"include": True}
@@ -79,11 +81,30 @@ def build_request(
     return HttpRequest(f"{spec.base_url}/chat/completions", headers, body, secrets)
 
 
+def schema_format(spec: ProviderSpec, schema: dict[str, Any]) -> dict[str, Any]:
+    """`--schema` as a strict `json_schema` response format. DeepSeek's API documents
+    only `json_object`: refused before anything is sent."""
+    if is_deepseek(spec):
+        raise UsageError(
+            f"--schema: {spec.name} has no structured output (json_schema)",
+            hint="use --json-mode, or a provider that has it (openrouter, a local server)",
+        )
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "answer", "strict": True, "schema": schema},
+    }
+
+
 def passes_reasoning_back(spec: ProviderSpec) -> bool:
     """DeepSeek's thinking mode: an assistant message that made tool calls must carry
     its `reasoning_content` back (else 400 "The reasoning_content in the thinking mode
     must be passed back"); plain answers never do (the older API rejects it)."""
-    return spec.host.endswith("deepseek.com")
+    return is_deepseek(spec)
+
+
+def is_deepseek(spec: ProviderSpec) -> bool:
+    """DeepSeek's own API (by name, or by host when configured under another)."""
+    return spec.name == "deepseek" or spec.host.endswith("deepseek.com")
 
 
 def _message(message: Message, reasoning_back: bool) -> dict[str, Any]:

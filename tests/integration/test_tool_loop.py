@@ -204,6 +204,8 @@ def test_deepseek_reasoning_goes_back_with_tool_calls() -> None:
     body = build_request(spec, "deepseek-reasoner", conversation, Sampling(), "k").body
     assert body["messages"][1] == {"role": "assistant", "content": "old answer"}
     assert body["messages"][3]["reasoning_content"] == "use the clock"
-    other = dataclasses.replace(spec, base_url="https://openrouter.ai/api/v1")
+    other = dataclasses.replace(
+        spec, name="openrouter", base_url="https://openrouter.ai/api/v1"
+    )
     body = build_request(other, "m", conversation, Sampling(), "k").body
     assert "reasoning_content" not in body["messages"][3]

@@ -255,3 +255,57 @@ def test_a_turn_without_tools_never_imports_the_sdk(
     )
     assert result.stdout == "hi\n", result.stderr
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def configure_faults(home: Path, settings: str = "") -> None:
+    folder = home / "config"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(
+        f"{settings}\n"
+        "[mcp_servers.f]\n"
+        f"command = {json.dumps(sys.executable)}\n"
+        'args = ["-m", "tests.support.mcp_faults"]\n'
+        f"cwd = {json.dumps(str(ROOT))}\n"
+        "trust = true\n",
+        encoding="utf-8",
+    )
+
+
+def test_tool_timeout_setting_and_error_results_reach_the_model(
+    call_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    configure_faults(r1_home, "tool_timeout = 1")
+    calls = [("c1", "f__slow", '{"seconds": 30}'), ("c2", "f__huge", "{}")]
+    server.queue(
+        sse_reply(openai_tool_stream(calls)),
+        sse_reply(chat_stream(["Done."])),
+    )
+    result = ask(call_r1, server, "--json", "go")
+    assert result.returncode == 0, result.stderr
+    outputs = [
+        e
+        for e in map(json.loads, result.stdout.splitlines())
+        if e["type"] == "tool_result"
+    ]
+    assert outputs[0]["is_error"] and "timed out after 1 s" in outputs[0]["content"]
+    # The timed-out server was stopped: the next call is an error, not a hang.
+    assert outputs[1]["is_error"]
+    sent = bodies(server)[1]["messages"]
+    assert [m["role"] for m in sent[-2:]] == ["tool", "tool"]
+
+
+def test_max_tool_calls_flag_and_huge_result(
+    call_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    configure_faults(r1_home)
+    calls = [("c1", "f__huge", "{}"), ("c2", "f__echo", '{"text": "hi"}')]
+    server.queue(
+        sse_reply(openai_tool_stream(calls)),
+        sse_reply(chat_stream(["Done."])),
+    )
+    result = ask(call_r1, server, "--max-tool-calls", "1", "go")
+    assert result.returncode == 0, result.stderr
+    huge, refused = bodies(server)[1]["messages"][-2:]
+    assert "[result cut: 200,000 bytes" in huge["content"]
+    assert len(huge["content"].encode()) < 64 * 1024 + 200
+    assert "limit of 1 tool calls" in refused["content"]

@@ -86,3 +86,39 @@ def test_always_asks_once_per_tool(session: PtySession, server: FakeServer) -> N
     assert session.text().count(ASKED) == 1
     results = server.requests[1].json()["messages"][-2:]
     assert all("did not approve" not in m["content"] for m in results)
+
+
+def test_chat_asks_on_the_terminal_and_keeps_calls_in_the_conversation(
+    server: FakeServer, r1_home: Path
+) -> None:
+    configure(r1_home)
+    env = pty_env(r1_home, OPENROUTER_API_KEY=CANARY)
+    server.queue(
+        sse_reply(openai_tool_stream([CALL])),
+        sse_reply(chat_stream(["Tokyo is UTC+9."])),
+        sse_reply(chat_stream(["Still UTC+9."])),
+    )
+    session = PtySession(["chat", "--base-url", f"{server.url}/api/v1"], env, cols=100)
+    try:
+        session.wait_prompt(20)
+        session.type_line(QUESTION)
+        session.wait_for(ASKED, timeout=20)
+        session.send("y\r")
+        session.wait_for("Tokyo is UTC+9.", timeout=20)
+        session.wait_prompt(20)
+        session.type_line("and now?")
+        session.wait_for("Still UTC+9.", timeout=20)
+        session.wait_prompt(20)
+        session.ctrl("d")
+        assert session.wait_exit(20) == 0
+    finally:
+        session.close()
+    third = server.requests[2].json()["messages"]
+    assert [m["role"] for m in third] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+    ]
+    assert "+09:00" in third[2]["content"]

@@ -165,3 +165,43 @@ def test_toolbox_refuses_on_a_pipe_and_says_how_to_allow(hub: McpHub) -> None:
     assert trusted.call(ToolCall("c3", "f__fail", "{}")).content.startswith(
         "the user did not approve"
     )
+
+
+def test_streamable_http_server_with_headers_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+    import subprocess
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.mcp_faults", "--http", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    monkeypatch.setenv("R1_TEST_TOKEN", "Bearer t0k")
+    hub = McpHub(warn=pytest.fail)
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        config = ServerConfig(
+            "web",
+            url=f"http://127.0.0.1:{port}/mcp",
+            headers={"Authorization": "$R1_TEST_TOKEN", "X-Plain": "as is"},
+        )
+        hub.start([config])
+        assert "header" in {t.name for t in hub.tools()}
+        result = hub.call("web", "header", {"name": "authorization"}, 10)
+        assert result.text == "Bearer t0k"
+        assert hub.call("web", "header", {"name": "x-plain"}, 10).text == "as is"
+    finally:
+        hub.close()
+        process.terminate()
+        process.wait(10)

@@ -103,7 +103,8 @@ def test_crash_mid_call_is_an_error_result() -> None:
 
 def test_failing_and_hanging_servers_are_warnings() -> None:
     warnings: list[str] = []
-    hub = McpHub(warn=warnings.append, start_timeout=3)
+    # Long enough for a good server to start on a loaded machine.
+    hub = McpHub(warn=warnings.append, start_timeout=8)
     started = time.monotonic()
     try:
         hub.start(
@@ -114,16 +115,16 @@ def test_failing_and_hanging_servers_are_warnings() -> None:
                 ServerConfig("missing", command="no-such-command-r1"),
             ]
         )
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 15
         joined = "\n".join(warnings)
         assert "bad" in joined and "cannot open the database" in joined
-        assert "slowpoke did not start within 3 s" in joined
+        assert "slowpoke did not start within 8 s" in joined
         assert "missing failed to start: command not found" in joined
         assert {t.server for t in hub.tools()} == {"good"}
         assert hub.call("good", "echo", {"text": "hi"}, 10).text == "hi"
     finally:
         hub.close()
-    assert time.monotonic() - started < 25
+    assert time.monotonic() - started < 35
 
 
 def test_server_gets_a_clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:

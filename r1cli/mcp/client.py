@@ -12,7 +12,6 @@ goes on without it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import tempfile
@@ -56,8 +55,10 @@ class _Server:
     stop: asyncio.Event
     tools: list[ToolInfo] = field(default_factory=list)
     error: str | None = None
-    task: Future[None] | None = None
+    task: asyncio.Task[None] | None = None
     stderr: IO[str] | None = None
+    # Set when the server's task has ended: its process is gone (the SDK kills it).
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 class McpHub:
@@ -84,7 +85,7 @@ class McpHub:
         for config in configs:
             server = self._submit(self._make_server(config))
             started: Future[None] = Future()
-            server.task = self._loop_submit(self._serve(server, started))
+            server.task = self._submit(self._spawn(server, started))
             self.servers[config.name] = server
             ready.append((server, started))
         for server, started in ready:
@@ -95,7 +96,8 @@ class McpHub:
             except Exception as exc:  # the server's own failure, reported below
                 server.error = server.error or describe(exc)
             if server.error is not None:
-                self._signal_stop(server)
+                # A server stuck starting never looks at its stop signal: cancel.
+                self._cancel(server)
                 server.error += self._stderr_tail(server)
                 self._warn(
                     f"MCP server {server.config.name} {server.error}; "
@@ -104,6 +106,11 @@ class McpHub:
 
     async def _make_server(self, config: ServerConfig) -> _Server:
         return _Server(config, asyncio.Queue(), asyncio.Event())
+
+    async def _spawn(
+        self, server: _Server, started: Future[None]
+    ) -> asyncio.Task[None]:
+        return asyncio.ensure_future(self._serve(server, started))
 
     async def _serve(self, server: _Server, started: Future[None]) -> None:
         from mcp.client.session import ClientSession
@@ -126,6 +133,8 @@ class McpHub:
             _fail_pending(server, f"the MCP server {server.config.name} stopped")
             if not isinstance(exc, Exception):
                 raise
+        finally:
+            server.finished.set()
 
     def _transport(self, server: _Server) -> Any:
         config = server.config
@@ -196,7 +205,7 @@ class McpHub:
             return reply.result(timeout + 5.0)
         except FutureTimeout:
             server.error = "stopped answering"
-            self._signal_stop(server)
+            self._cancel(server)
             return CallOutcome(f"timed out after {timeout:g} s", True)
 
     def tools(self) -> list[ToolInfo]:
@@ -205,14 +214,15 @@ class McpHub:
     # -- stopping ---------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop every server (bounded) and the loop."""
+        """Stop every server and the loop, bounded: a server that does not end on
+        its stop signal is cancelled, and the SDK terminates, then kills, its
+        process."""
         for server in self.servers.values():
             self._signal_stop(server)
         for server in self.servers.values():
-            if server.task is not None:
-                # Already reported, or stuck: the loop's thread is a daemon.
-                with contextlib.suppress(Exception):
-                    server.task.result(_STOP_WAIT)
+            if not server.finished.wait(_STOP_WAIT / 2):
+                self._cancel(server)
+                server.finished.wait(_STOP_WAIT)
             if server.stderr is not None:
                 server.stderr.close()
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -221,11 +231,12 @@ class McpHub:
     def _signal_stop(self, server: _Server) -> None:
         self._loop.call_soon_threadsafe(server.stop.set)
 
+    def _cancel(self, server: _Server) -> None:
+        if server.task is not None:
+            self._loop.call_soon_threadsafe(server.task.cancel)
+
     def _submit(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
-
-    def _loop_submit(self, coro: Coroutine[Any, Any, None]) -> Future[None]:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _stderr_tail(self, server: _Server) -> str:
         handle = server.stderr

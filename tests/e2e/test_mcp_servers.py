@@ -7,6 +7,7 @@ call that outlives its timeout — and the clean environment a server gets.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -101,7 +102,8 @@ def test_crash_mid_call_is_an_error_result() -> None:
         hub.close()
 
 
-def test_failing_and_hanging_servers_are_warnings() -> None:
+def test_failing_and_hanging_servers_are_warnings(tmp_path: Path) -> None:
+    pidfile = tmp_path / "slowpoke.pid"
     warnings: list[str] = []
     # Long enough for a good server to start on a loaded machine.
     hub = McpHub(warn=warnings.append, start_timeout=8)
@@ -111,7 +113,7 @@ def test_failing_and_hanging_servers_are_warnings() -> None:
             [
                 faults("good"),
                 faults("bad", "--fail-at-start"),
-                faults("slowpoke", "--hang-at-start"),
+                faults("slowpoke", "--hang-at-start", env={"PIDFILE": str(pidfile)}),
                 ServerConfig("missing", command="no-such-command-r1"),
             ]
         )
@@ -125,6 +127,9 @@ def test_failing_and_hanging_servers_are_warnings() -> None:
     finally:
         hub.close()
     assert time.monotonic() - started < 35
+    # The server that hung at start is gone, not left running.
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)
 
 
 def test_server_gets_a_clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:

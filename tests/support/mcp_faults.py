@@ -28,6 +28,10 @@ def main() -> None:
         print("faults: cannot open the database", file=sys.stderr)
         raise SystemExit(1)
     if "--hang-at-start" in sys.argv:
+        pidfile = os.environ.get("PIDFILE")
+        if pidfile:  # so a test can check the process is gone after close
+            with open(pidfile, "w", encoding="utf-8") as handle:
+                handle.write(str(os.getpid()))
         time.sleep(3600)
     app = Server("faults")
 

@@ -175,12 +175,17 @@ class McpHub:
                         session.call_tool(tool, arguments), timeout
                     )
                 except asyncio.TimeoutError:
+                    # A hung server may never answer again: stop it. (The error is
+                    # set before the reply, so the caller sees both.)
+                    server.error = f"timed out on {tool} after {timeout:g} s"
                     _settle(reply, CallOutcome(f"timed out after {timeout:g} s", True))
-                    # A hung server may never answer again: stop it.
-                    server.error = f"timed out on {tool}"
                     return
                 except Exception as exc:
+                    if _connection_lost(exc):
+                        server.error = f"stopped during {tool} (it may have crashed)"
                     _settle(reply, CallOutcome(describe(exc), True))
+                    if server.error is not None:
+                        return
                     continue
                 _settle(reply, outcome(result))
         finally:
@@ -202,11 +207,15 @@ class McpHub:
         try:
             # The server task enforces the timeout; this wait only guards against
             # a task that can no longer answer at all.
-            return reply.result(timeout + 5.0)
+            result = reply.result(timeout + 5.0)
         except FutureTimeout:
             server.error = "stopped answering"
             self._cancel(server)
-            return CallOutcome(f"timed out after {timeout:g} s", True)
+            result = CallOutcome(f"timed out after {timeout:g} s", True)
+        if server.error is not None:
+            # It crashed or hung during this call: said once, then left out.
+            self._warn(f"MCP server {server_name} {server.error}; going on without it")
+        return result
 
     def tools(self) -> list[ToolInfo]:
         return [t for s in self.servers.values() if s.error is None for t in s.tools]
@@ -311,6 +320,15 @@ def describe(exc: BaseException) -> str:
         return f"failed to start: {exc.strerror or exc}"
     text = str(exc).strip() or type(exc).__name__
     return f"failed: {text.splitlines()[0][:200]}"
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """The server's process or connection is gone (not a JSON-RPC error it sent)."""
+    from mcp.shared.exceptions import MCPError
+
+    if not isinstance(exc, MCPError):
+        return True
+    return "connection closed" in str(exc).lower()
 
 
 def _settle(reply: Future[CallOutcome], value: CallOutcome) -> None:

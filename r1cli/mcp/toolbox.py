@@ -49,9 +49,12 @@ class Toolbox:
 
     @property
     def specs(self) -> tuple[ToolSpec, ...]:
+        """The tools of the servers still up (one that crashed is offered no more)."""
+        live = {tool.server for tool in self._hub.tools()}
         return tuple(
             ToolSpec(name, tool.description, tool.parameters or {"type": "object"})
             for name, tool in self._by_function.items()
+            if tool.server in live
         )
 
     def call(self, call: ToolCall) -> ToolResult:

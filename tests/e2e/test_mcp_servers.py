@@ -77,27 +77,39 @@ def test_huge_result_is_cut_with_a_marker(hub: McpHub) -> None:
 
 
 def test_timeout_bounds_a_call() -> None:
-    hub = McpHub(warn=pytest.fail)
+    warnings: list[str] = []
+    hub = McpHub(warn=warnings.append)
     try:
         hub.start([faults()])
         started = time.monotonic()
         result = hub.call("f", "slow", {"seconds": 30}, 1.0)
         assert time.monotonic() - started < 5
         assert result.is_error and "timed out after 1 s" in result.text
+        assert warnings == [
+            "MCP server f timed out on slow after 1 s; going on without it"
+        ]
         # The hung server was stopped: later calls say so at once.
         assert hub.call("f", "echo", {"text": "hi"}, 5).is_error
     finally:
         hub.close()
 
 
-def test_crash_mid_call_is_an_error_result() -> None:
-    hub = McpHub(warn=pytest.fail)
+def test_crash_mid_call_is_an_error_result_and_one_warning() -> None:
+    warnings: list[str] = []
+    hub = McpHub(warn=warnings.append)
     try:
         hub.start([faults()])
         started = time.monotonic()
         result = hub.call("f", "crash", {}, 20)
         assert result.is_error
         assert time.monotonic() - started < 15
+        assert warnings == [
+            "MCP server f stopped during crash (it may have crashed); "
+            "going on without it"
+        ]
+        later = hub.call("f", "echo", {"text": "hi"}, 5)
+        assert later.is_error and "stopped during crash" in later.text
+        assert hub.tools() == []  # the next round offers none of its tools
     finally:
         hub.close()
 

@@ -46,7 +46,12 @@ def show() -> None:
         # Show what the file says, so it can be mended with set/unset/edit.
         settings = _as_written(path, exc)
     for key, value in asdict(settings).items():
-        if key in ("params", "providers", "aliases"):
+        if key == "mcp_servers":
+            from r1cli.mcp.config import masked
+
+            for name, item in dict(value).items():
+                typer.echo(f"{key}.{name} = {masked(item)!r}")
+        elif key in ("params", "providers", "aliases"):
             for name, item in dict(value).items():
                 typer.echo(f"{key}.{name} = {item!r}")
         else:

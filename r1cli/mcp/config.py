@@ -137,3 +137,26 @@ def select(
             tools.add(tool)
             wanted[server] = tools
     return [by_name[name] for name in wanted], wanted
+
+
+def masked(server: Any) -> Any:
+    """A `[mcp_servers.NAME]` table for display: `env` and `headers` values hidden
+    unless they only name a variable (`$NAME`): they often hold tokens."""
+    if not isinstance(server, dict):
+        return server
+    shown = dict(server)
+    for key in ("env", "headers"):
+        table = shown.get(key)
+        if isinstance(table, dict):
+            shown[key] = {
+                name: value if _names_variable(value) else "***"
+                for name, value in table.items()
+            }
+    return shown
+
+
+def _names_variable(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and re.fullmatch(r"\$\{?[A-Za-z_]\w*\}?", value) is not None
+    )

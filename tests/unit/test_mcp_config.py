@@ -124,3 +124,18 @@ def test_tool_line_is_one_sanitised_line() -> None:
     assert line.endswith("…") and len(line) <= 110
     error = tool_line(call, ToolResult("1", "evil__x", "boom", is_error=True))
     assert error.endswith("→ error: boom")
+
+
+def test_config_show_hides_env_and_header_values() -> None:
+    from r1cli.mcp.config import masked
+
+    shown = masked(
+        {
+            "command": "gh-mcp",
+            "env": {"GITHUB_TOKEN": "ghp_secret", "PASSED": "$GH_TOKEN"},
+            "headers": {"Authorization": "Bearer abc", "X": "${VAR}"},
+        }
+    )
+    assert shown["env"] == {"GITHUB_TOKEN": "***", "PASSED": "$GH_TOKEN"}
+    assert shown["headers"] == {"Authorization": "***", "X": "${VAR}"}
+    assert "secret" not in repr(shown) and shown["command"] == "gh-mcp"

@@ -30,7 +30,7 @@ from r1cli.core.params import ReasoningMode, Sampling, merge_params
 from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
 from r1cli.engine.prompt import decode_stdin
-from r1cli.errors import ConfigError, UsageError
+from r1cli.errors import ConfigError, RequestRejected, UsageError
 
 if TYPE_CHECKING:
     from r1cli.engine.tools import ToolLoop
@@ -224,14 +224,22 @@ class Runtime:
         if loop is not None and self._tools is not None:
             offered = replace(conversation, tools=self._tools.specs)
             request = replace(request, conversation=offered)
-        return run_turn(
-            request,
-            sinks,
-            notify=self.notify,
-            debug=self.debug,
-            redact=self.redact,
-            tools=loop,
-        )
+        try:
+            return run_turn(
+                request,
+                sinks,
+                notify=self.notify,
+                debug=self.debug,
+                redact=self.redact,
+                tools=loop,
+            )
+        except RequestRejected as exc:
+            # Many models and local servers reject a request that offers tools.
+            about_tools = "tool" in exc.message.lower()
+            unexplained = exc.status in (400, 422) and not exc.hint
+            if loop is not None and (about_tools or unexplained):
+                exc.hint = "the model may not take tools: try again with --no-tools"
+            raise
 
     # -- tools -----------------------------------------------------------------------
 

@@ -309,3 +309,18 @@ def test_max_tool_calls_flag_and_huge_result(
     assert "[result cut: 200,000 bytes" in huge["content"]
     assert len(huge["content"].encode()) < 64 * 1024 + 200
     assert "limit of 1 tool calls" in refused["content"]
+
+
+def test_a_model_without_tools_gets_a_no_tools_hint(
+    call_r1: RunR1, server: FakeServer, r1_home: Path
+) -> None:
+    from tests.support.replies import json_reply
+
+    configure(r1_home, "trust = true")
+    message = "No endpoints found that support tool use."
+    server.queue(json_reply(404, {"error": {"message": message, "code": 404}}))
+    result = ask(call_r1, server, QUESTION)
+    assert result.returncode == 4
+    assert "hint: the model may not take tools: try again with --no-tools" in (
+        result.stderr
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from r1cli.mcp.client import MAX_RESULT_BYTES, McpHub
 from r1cli.mcp.config import ServerConfig
 from r1cli.mcp.toolbox import Toolbox
 from tests.support.canary import CANARY
+from tests.support.mcp_time import time_server_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,8 +47,7 @@ def hub() -> Iterator[McpHub]:
 
 
 def test_time_server_from_pypi() -> None:
-    command = shutil.which("mcp-server-time")
-    assert command, "mcp-server-time is in the test extra"
+    command = time_server_command()
     hub = McpHub(warn=pytest.fail)
     try:
         hub.start(

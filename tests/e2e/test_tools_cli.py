@@ -9,13 +9,13 @@ next request. Also: refusal on a pipe, --yes, --json events, tool lines on stder
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from tests.support.canary import CANARY
 from tests.support.fakeserver import FakeServer
+from tests.support.mcp_time import time_server_command
 from tests.support.replies import chat_stream, sse_reply
 from tests.support.runner import Result, RunR1
 from tests.support.tool_replies import anthropic_stream, openai_tool_stream
@@ -27,8 +27,7 @@ CALL = ("call_1", "time__get_current_time", TOKYO)
 
 
 def configure(home: Path, trust: str = "", extra: str = "") -> None:
-    command = shutil.which("mcp-server-time")
-    assert command, "mcp-server-time is in the test extra"
+    command = time_server_command()
     folder = home / "config"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.toml").write_text(

@@ -16,6 +16,7 @@ import json
 import logging
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -88,9 +89,11 @@ class McpHub:
             server.task = self._submit(self._spawn(server, started))
             self.servers[config.name] = server
             ready.append((server, started))
+        # One deadline for all: they start side by side.
+        deadline = time.monotonic() + self._start_timeout
         for server, started in ready:
             try:
-                started.result(self._start_timeout)
+                started.result(max(deadline - time.monotonic(), 0.0))
             except FutureTimeout:
                 server.error = f"did not start within {self._start_timeout:.0f} s"
             except Exception as exc:  # the server's own failure, reported below

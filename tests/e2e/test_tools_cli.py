@@ -147,6 +147,10 @@ def test_yes_json_events_and_history(
     shown = call_r1("history", "show", "--json")
     stored = json.loads(shown.stdout)["messages"][1]["tools"]
     assert [s["role"] for s in stored] == ["assistant", "tool"]
+    cid = next(e for e in events if e["type"] == "done")["conversation_id"]
+    for command in (("history", "show"), ("history", "export", cid)):
+        text = call_r1(*command).stdout
+        assert "time__get_current_time" in text and "Asia/Tokyo" in text
     # -c replays the call and its result before the new question.
     server.queue(sse_reply(chat_stream(["Still 9 hours."])))
     again = ask(call_r1, server, "--no-tools", "-c", "and now?")

@@ -5,7 +5,7 @@
 _r1_subcommands() {
     # Sets _r1_words to the subcommands of command path $1; fails for a command.
     case $1 in
-        '') _r1_words='ask batch chat completion config count history keys models roles sh stats' ;;
+        '') _r1_words='ask batch chat completion config count history keys models roles sh stats tools' ;;
         'config') _r1_words='edit get path set show unset' ;;
         'history') _r1_words='export fork list path rename rm search show' ;;
         'keys') _r1_words='list rm set' ;;
@@ -17,9 +17,9 @@ _r1_options() {
     # Sets _r1_words to the options of command path $1.
     case $1 in
         '') _r1_words='--help --version -V -h' ;;
-        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --samples --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --vote -c -f -h -m -o -p -r -s -x' ;;
+        'ask') _r1_words='--base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --samples --schema --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --tool --top-k --top-p --vote --yes -c -f -h -m -o -p -r -s -x -y' ;;
         'batch') _r1_words='--base-url --debug --help --history --jobs --max-cost --max-tokens --model --no-color --output --param --provider --quiet --shard --system --temperature --timeout --unordered -h -j -m -o -p -q -s' ;;
-        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --stop --system --temperature --timeout --top-k --top-p -c -f -h -m -o -p -r -s' ;;
+        'chat') _r1_words='--base-url --cid --continue --deadline --debug --effort --file --frequency-penalty --help --ignore-budget --json-mode --loop-guard --max-cost --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --reasoning --reasoning-max-tokens --repetition-penalty --role --seed --stop --system --temperature --timeout --tool --top-k --top-p --yes -c -f -h -m -o -p -r -s -y' ;;
         'completion') _r1_words='--help -h' ;;
         'config') _r1_words='--help -h' ;;
         'config edit') _r1_words='--help -h' ;;
@@ -46,6 +46,7 @@ _r1_options() {
         'roles') _r1_words='--help --json -h' ;;
         'sh') _r1_words='--base-url --debug --help --model --no-history --provider --yes -h -m -p -y' ;;
         'stats') _r1_words='--by --help --json --since -h' ;;
+        'tools') _r1_words='--debug --help --json -h' ;;
         *) _r1_words='' ;;
     esac
 }
@@ -63,6 +64,7 @@ _r1_option_value() {
         'ask --loop-guard') _r1_value='choice off warn stop' ;;
         'ask --max-cost') _r1_value='text' ;;
         'ask --max-tokens') _r1_value='text' ;;
+        'ask --max-tool-calls') _r1_value='text' ;;
         'ask --min-p') _r1_value='text' ;;
         'ask --model' | 'ask -m') _r1_value='text' ;;
         'ask --option' | 'ask -o') _r1_value='text' ;;
@@ -73,6 +75,7 @@ _r1_option_value() {
         'ask --repetition-penalty') _r1_value='text' ;;
         'ask --role' | 'ask -r') _r1_value='text' ;;
         'ask --samples') _r1_value='text' ;;
+        'ask --schema') _r1_value='text' ;;
         'ask --seed') _r1_value='text' ;;
         'ask --stdin-encoding') _r1_value='text' ;;
         'ask --stop') _r1_value='text' ;;
@@ -81,6 +84,7 @@ _r1_option_value() {
         'ask --think-max') _r1_value='text' ;;
         'ask --think-max-tokens') _r1_value='text' ;;
         'ask --timeout') _r1_value='text' ;;
+        'ask --tool') _r1_value='text' ;;
         'ask --top-k') _r1_value='text' ;;
         'ask --top-p') _r1_value='text' ;;
         'batch --base-url') _r1_value='text' ;;
@@ -104,6 +108,7 @@ _r1_option_value() {
         'chat --loop-guard') _r1_value='choice off warn stop' ;;
         'chat --max-cost') _r1_value='text' ;;
         'chat --max-tokens') _r1_value='text' ;;
+        'chat --max-tool-calls') _r1_value='text' ;;
         'chat --min-p') _r1_value='text' ;;
         'chat --model' | 'chat -m') _r1_value='text' ;;
         'chat --option' | 'chat -o') _r1_value='text' ;;
@@ -118,6 +123,7 @@ _r1_option_value() {
         'chat --system' | 'chat -s') _r1_value='text' ;;
         'chat --temperature') _r1_value='text' ;;
         'chat --timeout') _r1_value='text' ;;
+        'chat --tool') _r1_value='text' ;;
         'chat --top-k') _r1_value='text' ;;
         'chat --top-p') _r1_value='text' ;;
         'count --base-url') _r1_value='text' ;;
@@ -172,13 +178,13 @@ _r1() {
     COMPREPLY=()
     if (( COMP_CWORD == 1 )) && [[ $cur == -* ]]; then
         # r1's own options, and those of ask, the default command
-        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --min-p --model --no-color --no-history --no-reasoning --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --samples --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --top-k --top-p --version --vote -V -c -f -h -m -o -p -r -s -x
+        _r1_reply choice --base-url --cid --continue --deadline --debug --effort --extract --file --frequency-penalty --help --ignore-budget --json --json-mode --loop-guard --max-cost --max-tokens --max-tool-calls --min-p --model --no-color --no-history --no-reasoning --no-tools --option --presence-penalty --provider --raw --reasoning --reasoning-max-tokens --repetition-penalty --role --samples --schema --seed --show-reasoning --stdin-encoding --stop --system --temperature --think-max --think-max-tokens --timeout --tool --top-k --top-p --version --vote --yes -V -c -f -h -m -o -p -r -s -x -y
         return 0
     fi
     if (( COMP_CWORD > 1 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case ${COMP_WORDS[1]} in
-            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh | stats) ;;
+            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh | stats | tools) ;;
             *) path='ask' ;;
         esac
     fi

@@ -5,7 +5,7 @@
 function __r1_subcommands --description 'Print the subcommands of an r1 command path'
     switch $argv[1]
         case 'r1'
-            printf '%s\n' ask batch chat completion config count history keys models roles sh stats
+            printf '%s\n' ask batch chat completion config count history keys models roles sh stats tools
         case 'r1 config'
             printf '%s\n' edit get path set show unset
         case 'r1 history'
@@ -17,7 +17,7 @@ end
 
 function __r1_takes_value --description 'Whether an option of an r1 command path takes a value'
     switch "$argv[1] $argv[2]"
-        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --deadline' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --loop-guard' 'r1 ask --max-cost' 'r1 ask --max-tokens' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --role' 'r1 ask -r' 'r1 ask --samples' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --think-max' 'r1 ask --think-max-tokens' 'r1 ask --timeout' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 batch --base-url' 'r1 batch --jobs' 'r1 batch -j' 'r1 batch --max-cost' 'r1 batch --max-tokens' 'r1 batch --model' 'r1 batch -m' 'r1 batch --output' 'r1 batch -o' 'r1 batch --param' 'r1 batch --provider' 'r1 batch -p' 'r1 batch --shard' 'r1 batch --system' 'r1 batch -s' 'r1 batch --temperature' 'r1 batch --timeout' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --deadline' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --loop-guard' 'r1 chat --max-cost' 'r1 chat --max-tokens' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --role' 'r1 chat -r' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history rm --older-than' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search' 'r1 sh --base-url' 'r1 sh --model' 'r1 sh -m' 'r1 sh --provider' 'r1 sh -p' 'r1 stats --by' 'r1 stats --since'
+        case 'r1 ask --base-url' 'r1 ask --cid' 'r1 ask --deadline' 'r1 ask --effort' 'r1 ask --file' 'r1 ask -f' 'r1 ask --frequency-penalty' 'r1 ask --loop-guard' 'r1 ask --max-cost' 'r1 ask --max-tokens' 'r1 ask --max-tool-calls' 'r1 ask --min-p' 'r1 ask --model' 'r1 ask -m' 'r1 ask --option' 'r1 ask -o' 'r1 ask --presence-penalty' 'r1 ask --provider' 'r1 ask -p' 'r1 ask --reasoning' 'r1 ask --reasoning-max-tokens' 'r1 ask --repetition-penalty' 'r1 ask --role' 'r1 ask -r' 'r1 ask --samples' 'r1 ask --schema' 'r1 ask --seed' 'r1 ask --stdin-encoding' 'r1 ask --stop' 'r1 ask --system' 'r1 ask -s' 'r1 ask --temperature' 'r1 ask --think-max' 'r1 ask --think-max-tokens' 'r1 ask --timeout' 'r1 ask --tool' 'r1 ask --top-k' 'r1 ask --top-p' 'r1 batch --base-url' 'r1 batch --jobs' 'r1 batch -j' 'r1 batch --max-cost' 'r1 batch --max-tokens' 'r1 batch --model' 'r1 batch -m' 'r1 batch --output' 'r1 batch -o' 'r1 batch --param' 'r1 batch --provider' 'r1 batch -p' 'r1 batch --shard' 'r1 batch --system' 'r1 batch -s' 'r1 batch --temperature' 'r1 batch --timeout' 'r1 chat --base-url' 'r1 chat --cid' 'r1 chat --deadline' 'r1 chat --effort' 'r1 chat --file' 'r1 chat -f' 'r1 chat --frequency-penalty' 'r1 chat --loop-guard' 'r1 chat --max-cost' 'r1 chat --max-tokens' 'r1 chat --max-tool-calls' 'r1 chat --min-p' 'r1 chat --model' 'r1 chat -m' 'r1 chat --option' 'r1 chat -o' 'r1 chat --presence-penalty' 'r1 chat --provider' 'r1 chat -p' 'r1 chat --reasoning' 'r1 chat --reasoning-max-tokens' 'r1 chat --repetition-penalty' 'r1 chat --role' 'r1 chat -r' 'r1 chat --seed' 'r1 chat --stop' 'r1 chat --system' 'r1 chat -s' 'r1 chat --temperature' 'r1 chat --timeout' 'r1 chat --tool' 'r1 chat --top-k' 'r1 chat --top-p' 'r1 count --base-url' 'r1 count --file' 'r1 count -f' 'r1 count --model' 'r1 count -m' 'r1 count --provider' 'r1 count -p' 'r1 count --role' 'r1 count -r' 'r1 count --stdin-encoding' 'r1 count --system' 'r1 count -s' 'r1 history export --format' 'r1 history export --output' 'r1 history export -o' 'r1 history list --limit' 'r1 history list -n' 'r1 history rm --older-than' 'r1 history search --limit' 'r1 history search -n' 'r1 models --base-url' 'r1 models --provider' 'r1 models -p' 'r1 models --search' 'r1 sh --base-url' 'r1 sh --model' 'r1 sh -m' 'r1 sh --provider' 'r1 sh -p' 'r1 stats --by' 'r1 stats --since'
             return 0
     end
     return 1
@@ -30,7 +30,7 @@ function __r1_state --description 'Print the r1 command path at the cursor and t
     set -l nargs 0
     set -l dashdash 0
     # r1 WORD... means r1 ask WORD... unless WORD is a command
-    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask batch chat completion config count history keys models roles sh stats
+    if set -q tokens[1]; and not contains -- $tokens[1] --help --version -V -h ask batch chat completion config count history keys models roles sh stats tools
         set path 'r1 ask'
     end
     while set -q tokens[1]
@@ -83,6 +83,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1'" -a roles -d 'List the roles -r/--role accepts (built-in ones too).'
     complete -c $__r1_program -n "__r1_using 'r1'" -a sh -d 'Ask for one shell command, show it, and run it after you say so.'
     complete -c $__r1_program -n "__r1_using 'r1'" -a stats -d 'Time, tokens and cost of thinking against answering, with charts.'
+    complete -c $__r1_program -n "__r1_using 'r1'" -a tools -d 'List the MCP servers in config.toml, whether each starts, and their tools.'
     complete -c $__r1_program -n "__r1_using 'r1'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1'" -l version -s V -d 'Show the version.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l base-url -x -d 'Override the provider\'s base URL.'
@@ -101,11 +102,13 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l loop-guard -x -a 'off warn stop' -d 'What to do when the reasoning loops (default warn).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-cost -x -d 'Refuse a turn that could cost more, or stop it when it does (exit 7).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l max-tool-calls -x -d 'Tool calls allowed per turn (10).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l min-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l model -s m -x -d 'Model name.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-color -d 'No colour.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-history -d 'Store nothing.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-reasoning -d 'Ask the provider not to return reasoning.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l no-tools -d 'Offer no tools (MCP servers) this time.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l option -s o -x -d 'Any other body field: key=value (JSON values parsed).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l presence-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
@@ -115,6 +118,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l repetition-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l role -s r -x -d 'A role (\'r1 roles\' lists them).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l samples -x -d 'Get N answers (2-10) at once, in parallel.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l schema -x -d 'JSON Schema (text or file), or fields: \'name, age int, bio\'.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l seed -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l show-reasoning -d 'On a pipe, send reasoning to stderr.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l stdin-encoding -x -d 'Encoding of piped stdin.'
@@ -124,9 +128,11 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l think-max -x -d 'End the thinking after this long and answer at once.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l think-max-tokens -x -d 'End the thinking after about N tokens and answer at once.'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l timeout -x -d 'Idle read timeout in seconds.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l tool -x -d 'Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-k -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l top-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l vote -d 'With --samples: print the majority final answer only.'
+    complete -c $__r1_program -n "__r1_using 'r1' 'r1 ask'" -l yes -s y -d 'Approve every tool call without asking.'
     complete -c $__r1_program -n "__r1_using 'r1 batch'" -l base-url -x -d 'Override the provider\'s base URL.'
     complete -c $__r1_program -n "__r1_using 'r1 batch'" -l debug -d 'Show tracebacks.'
     complete -c $__r1_program -n "__r1_using 'r1 batch'" -l help -s h -d 'Show this message and exit.'
@@ -159,11 +165,13 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l loop-guard -x -a 'off warn stop' -d 'What to do when the reasoning loops (default warn).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-cost -x -d 'Refuse a turn that could cost more, or stop it when it does (exit 7).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-tokens -x -d 'Limit for reasoning plus answer.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l max-tool-calls -x -d 'Tool calls allowed per turn (10).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l min-p -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l model -s m -x -d 'Model name.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-color -d 'No colour.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-history -d 'Store nothing.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-reasoning -d 'Ask the provider not to return reasoning.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l no-tools -d 'Offer no tools (MCP servers) this time.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l option -s o -x -d 'Any other body field: key=value (JSON values parsed).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l presence-penalty -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l provider -s p -x -a 'anthropic deepseek llamacpp lmstudio modelslab modelslab-anthropic ollama openai openrouter vllm' -d 'Provider (default openrouter).'
@@ -176,8 +184,10 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l system -s s -x -d 'System prompt.'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l temperature -x -d '<float>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l timeout -x -d 'Idle read timeout in seconds.'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l tool -x -d 'Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l top-k -x -d '<int>'
     complete -c $__r1_program -n "__r1_using 'r1 chat'" -l top-p -x -d '<float>'
+    complete -c $__r1_program -n "__r1_using 'r1 chat'" -l yes -s y -d 'Approve every tool call without asking.'
     complete -c $__r1_program -n "__r1_using 'r1 completion'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_argument 'r1 completion' '0'" -a 'bash zsh fish'
     complete -c $__r1_program -n "__r1_using 'r1 config'" -a edit -d 'Open config.toml in $VISUAL or $EDITOR.'
@@ -263,4 +273,7 @@ for __r1_program in r1 r1cli
     complete -c $__r1_program -n "__r1_using 'r1 stats'" -l help -s h -d 'Show this message and exit.'
     complete -c $__r1_program -n "__r1_using 'r1 stats'" -l json -d 'The numbers behind the chart, as JSON.'
     complete -c $__r1_program -n "__r1_using 'r1 stats'" -l since -x -d 'Period: 30d, 12h, 2w, 3m or a date.'
+    complete -c $__r1_program -n "__r1_using 'r1 tools'" -l debug -d 'Show tracebacks.'
+    complete -c $__r1_program -n "__r1_using 'r1 tools'" -l help -s h -d 'Show this message and exit.'
+    complete -c $__r1_program -n "__r1_using 'r1 tools'" -l json -d 'A JSON object on stdout.'
 end

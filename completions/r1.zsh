@@ -25,12 +25,14 @@ _r1_ask() {
         '(--loop-guard)--loop-guard[What to do when the reasoning loops (default warn).]:loop-guard:(off warn stop)' \
         '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
+        '(--max-tool-calls)--max-tool-calls[Tool calls allowed per turn (10).]:max-tool-calls: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
         '(--model -m)-m[Model name.]:model: ' \
         '(--no-color)--no-color[No colour.]' \
         '(--no-history)--no-history[Store nothing.]' \
         '(--no-reasoning)--no-reasoning[Ask the provider not to return reasoning.]' \
+        '(--no-tools)--no-tools[Offer no tools (MCP servers) this time.]' \
         '*--option[Any other body field: key=value (JSON values parsed).]:option: ' \
         '*-o[Any other body field: key=value (JSON values parsed).]:option: ' \
         '(--presence-penalty)--presence-penalty[<float>]:presence-penalty: ' \
@@ -43,6 +45,7 @@ _r1_ask() {
         '(--role -r)--role[A role ('\''r1 roles'\'' lists them).]:role: ' \
         '(--role -r)-r[A role ('\''r1 roles'\'' lists them).]:role: ' \
         '(--samples)--samples[Get N answers (2-10) at once, in parallel.]:samples: ' \
+        '(--schema)--schema[JSON Schema (text or file), or fields: '\''name, age int, bio'\''.]:schema: ' \
         '(--seed)--seed[<int>]:seed: ' \
         '(--show-reasoning)--show-reasoning[On a pipe, send reasoning to stderr.]' \
         '(--stdin-encoding)--stdin-encoding[Encoding of piped stdin.]:stdin-encoding: ' \
@@ -53,9 +56,12 @@ _r1_ask() {
         '(--think-max)--think-max[End the thinking after this long and answer at once.]:think-max: ' \
         '(--think-max-tokens)--think-max-tokens[End the thinking after about N tokens and answer at once.]:think-max-tokens: ' \
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
+        '*--tool[Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).]:tool: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
         '(--vote)--vote[With --samples: print the majority final answer only.]' \
+        '(--yes -y)--yes[Approve every tool call without asking.]' \
+        '(--yes -y)-y[Approve every tool call without asking.]' \
         '*:prompt: '
 }
 
@@ -108,12 +114,14 @@ _r1_chat() {
         '(--loop-guard)--loop-guard[What to do when the reasoning loops (default warn).]:loop-guard:(off warn stop)' \
         '(--max-cost)--max-cost[Refuse a turn that could cost more, or stop it when it does (exit 7).]:max-cost: ' \
         '(--max-tokens)--max-tokens[Limit for reasoning plus answer.]:max-tokens: ' \
+        '(--max-tool-calls)--max-tool-calls[Tool calls allowed per turn (10).]:max-tool-calls: ' \
         '(--min-p)--min-p[<float>]:min-p: ' \
         '(--model -m)--model[Model name.]:model: ' \
         '(--model -m)-m[Model name.]:model: ' \
         '(--no-color)--no-color[No colour.]' \
         '(--no-history)--no-history[Store nothing.]' \
         '(--no-reasoning)--no-reasoning[Ask the provider not to return reasoning.]' \
+        '(--no-tools)--no-tools[Offer no tools (MCP servers) this time.]' \
         '*--option[Any other body field: key=value (JSON values parsed).]:option: ' \
         '*-o[Any other body field: key=value (JSON values parsed).]:option: ' \
         '(--presence-penalty)--presence-penalty[<float>]:presence-penalty: ' \
@@ -130,8 +138,11 @@ _r1_chat() {
         '(--system -s)-s[System prompt.]:system: ' \
         '(--temperature)--temperature[<float>]:temperature: ' \
         '(--timeout)--timeout[Idle read timeout in seconds.]:timeout: ' \
+        '*--tool[Offer only SERVER or SERVER.TOOL (repeatable; r1 tools).]:tool: ' \
         '(--top-k)--top-k[<int>]:top-k: ' \
         '(--top-p)--top-p[<float>]:top-p: ' \
+        '(--yes -y)--yes[Approve every tool call without asking.]' \
+        '(--yes -y)-y[Approve every tool call without asking.]' \
         '*:prompt: '
 }
 
@@ -445,6 +456,14 @@ _r1_stats() {
         '(--since)--since[Period: 30d, 12h, 2w, 3m or a date.]:since: '
 }
 
+_r1_tools() {
+    _arguments -s -S : "$@" \
+        '(--debug)--debug[Show tracebacks.]' \
+        '(- *)--help[Show this message and exit.]' \
+        '(- *)-h[Show this message and exit.]' \
+        '(--json)--json[A JSON object on stdout.]'
+}
+
 _r1() {
     local curcontext=$curcontext state state_descr line ret=1
     typeset -A opt_args
@@ -456,7 +475,7 @@ _r1() {
     if (( CURRENT > 2 )); then
         # r1 WORD... means r1 ask WORD... unless WORD is a command
         case $words[2] in
-            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh | stats) ;;
+            --help | --version | -V | -h | ask | batch | chat | completion | config | count | history | keys | models | roles | sh | stats | tools) ;;
             *) _r1_ask; return ;;
         esac
     fi
@@ -482,6 +501,7 @@ _r1() {
                 'roles:List the roles -r/--role accepts (built-in ones too).'
                 'sh:Ask for one shell command, show it, and run it after you say so.'
                 'stats:Time, tokens and cost of thinking against answering, with charts.'
+                'tools:List the MCP servers in config.toml, whether each starts, and their tools.'
             )
             _describe -t commands 'r1 command' commands && ret=0
             ;;
@@ -500,6 +520,7 @@ _r1() {
                 roles) _r1_roles && ret=0 ;;
                 sh) _r1_sh && ret=0 ;;
                 stats) _r1_stats && ret=0 ;;
+                tools) _r1_tools && ret=0 ;;
             esac
             ;;
     esac

@@ -52,6 +52,7 @@ COMMANDS = (
     "sh",
     "completion",
     "stats",
+    "tools",
 )
 ROOT_OPTIONS = ("-h", "--help", "--version", "-V")
 
@@ -93,11 +94,13 @@ def _mount_subcommands() -> None:
     from r1cli.cli.keys import keys_app
     from r1cli.cli.models import models
     from r1cli.cli.stats import stats
+    from r1cli.cli.tools import tools
 
     app.command("models")(models)
     app.command("count")(count)
     _mount_roles_sh_completion()
     app.command("stats")(stats)
+    app.command("tools")(tools)
 
     app.add_typer(
         history_app,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
+
+if TYPE_CHECKING:
+    from r1cli.mcp.approval import Ask
 
 # Typer reads these annotations at runtime: Optional[...] works on 3.10.
 Float = Optional[float]  # noqa: UP045
@@ -177,6 +180,28 @@ VoteOpt = Annotated[
         "--vote", help="With --samples: print the majority final answer only."
     ),
 ]
+NoToolsOpt = Annotated[
+    bool, typer.Option("--no-tools", help="Offer no tools (MCP servers) this time.")
+]
+ToolOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--tool", help="Offer only SERVER or SERVER.TOOL (repeatable; r1 tools)."
+    ),
+]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Approve every tool call without asking.")
+]
+MaxToolCallsOpt = Annotated[
+    Int, typer.Option("--max-tool-calls", help="Tool calls allowed per turn (10).")
+]
+SchemaOpt = Annotated[
+    Str,
+    typer.Option(
+        "--schema",
+        help="JSON Schema (text or file), or fields: 'name, age int, bio'.",
+    ),
+]
 StdinEncodingOpt = Annotated[
     str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
 ]
@@ -226,6 +251,11 @@ def ask(
     think_max_tokens: ThinkMaxTokensOpt = None,
     samples: SamplesOpt = None,
     vote: VoteOpt = False,
+    no_tools: NoToolsOpt = False,
+    tool: ToolOpt = None,
+    yes: YesOpt = False,
+    max_tool_calls: MaxToolCallsOpt = None,
+    schema: SchemaOpt = None,
 ) -> None:
     """Ask one question and stream the answer (the default command)."""
     report = Report(json=json_output, debug=debug)
@@ -272,6 +302,11 @@ def ask(
             think_max_tokens=think_max_tokens,
             samples=samples,
             vote=vote,
+            no_tools=no_tools,
+            tool=tool,
+            yes=yes,
+            max_tool_calls=max_tool_calls,
+            schema=schema,
         )
         if extract and json_output:
             raise UsageError("--extract and --json do not go together")
@@ -321,6 +356,10 @@ def chat(
     max_cost: MaxCostOpt = None,
     ignore_budget: IgnoreBudgetOpt = False,
     loop_guard: LoopGuardOpt = None,
+    no_tools: NoToolsOpt = False,
+    tool: ToolOpt = None,
+    yes: YesOpt = False,
+    max_tool_calls: MaxToolCallsOpt = None,
 ) -> None:
     """Chat interactively (what bare `r1` opens on a terminal)."""
     report = Report(debug=debug)
@@ -359,6 +398,10 @@ def chat(
             max_cost=max_cost,
             ignore_budget=ignore_budget,
             loop_guard=loop_guard,
+            no_tools=no_tools,
+            tool=tool,
+            yes=yes,
+            max_tool_calls=max_tool_calls,
         )
         open_repl(opts, report, scope)
 
@@ -406,6 +449,11 @@ def turn_options(
     think_max_tokens: int | None = None,
     samples: int | None = None,
     vote: bool = False,
+    no_tools: bool = False,
+    tool: list[str] | None = None,
+    yes: bool = False,
+    max_tool_calls: int | None = None,
+    schema: str | None = None,
 ) -> TurnOptions:
     """The options of one `ask` or `chat` run, from their flags."""
     params = Sampling(
@@ -423,6 +471,7 @@ def turn_options(
         effort=effort,
         reasoning_max_tokens=reasoning_max_tokens,
         exclude_reasoning=no_reasoning,
+        schema=read_schema(schema) if schema is not None else None,
         extra=parse_body_options(option or []),
     )
     validate_sampling(params)
@@ -454,6 +503,10 @@ def turn_options(
         think_max_tokens=_positive_int("--think-max-tokens", think_max_tokens),
         samples=samples,
         vote=vote,
+        no_tools=no_tools,
+        tools=tuple(tool) if tool else None,
+        yes=yes,
+        max_tool_calls=max_tool_calls,
     )
 
 
@@ -486,6 +539,13 @@ def ask_once(
         return
     runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
+    if runtime.params.schema is not None:
+        # A provider without structured output is refused before anything is
+        # stored or sent (the dialect's request builder knows).
+        from r1cli.core.messages import Conversation
+        from r1cli.providers.dialects import build_request
+
+        build_request(runtime.spec, runtime.model, Conversation(), runtime.params, None)
     conversation = runtime.initial_conversation(opts)
     conversation.add_user(prompt)
     renderer = choose_renderer(
@@ -497,9 +557,22 @@ def ask_once(
         model=runtime.model,
         extract=report.warn if extract else None,
     )
-    turn = runtime.run(conversation, prompt, renderer)
+    runtime.ask_tool = tool_question()
+    try:
+        turn = runtime.run(conversation, prompt, renderer)
+    finally:
+        runtime.close_tools()
     hint = None if opts.json else "raise --max-tokens"
     report.after_turn(turn, runtime.history_warning, hint)
+    schema = runtime.params.schema
+    if schema is not None and turn.status == "complete":
+        from r1cli.engine.structured import schema_problem
+
+        problem = schema_problem(turn.content, schema)
+        if problem is not None:
+            # The answer is printed and stored already; the exit code says it failed.
+            report.warn(f"the answer does not match --schema: {problem}")
+            raise typer.Exit(5)
 
 
 def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
@@ -511,7 +584,11 @@ def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
     runtime = scope.runtime = build_runtime(opts, report)
     report.debug = runtime.settings.debug
     first = " ".join(opts.words).strip() or None
-    Repl(ChatState(runtime, opts), report).run(first)
+    runtime.ask_tool = tool_question()
+    try:
+        Repl(ChatState(runtime, opts), report).run(first)
+    finally:
+        runtime.close_tools()
 
 
 def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
@@ -543,6 +620,31 @@ class Invocation:
 
 def defaulted(ctx: typer.Context) -> bool:
     return isinstance(ctx.obj, Invocation) and ctx.obj.defaulted
+
+
+def read_schema(value: str) -> dict[str, Any]:
+    """`--schema`: a file's content when VALUE names a file, else VALUE itself."""
+    from r1cli.core.schema import parse_schema
+    from r1cli.errors import UsageError
+
+    path = Path(value).expanduser()
+    text = value
+    if not value.lstrip().startswith("{") and path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--schema: cannot read {path}: {exc}") from None
+    return parse_schema(text)
+
+
+def tool_question() -> Ask | None:
+    """The approval question, when there is a terminal to ask on (else None: calls
+    not trusted or approved by --yes are refused)."""
+    if not (isatty(sys.stdin) and isatty(sys.stderr)):
+        return None
+    from r1cli.cli.approve import ask_on_terminal
+
+    return ask_on_terminal
 
 
 def interactive_terminal(json_output: bool, raw: bool) -> bool:

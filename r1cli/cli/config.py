@@ -51,6 +51,11 @@ def show() -> None:
                 for field in ("system", "model", "provider", "params"):
                     if role[field]:
                         typer.echo(f"roles.{name}.{field} = {role[field]!r}")
+        elif key == "mcp_servers":
+            from r1cli.mcp.config import masked
+
+            for name, item in dict(value).items():
+                typer.echo(f"{key}.{name} = {masked(item)!r}")
         elif key in ("params", "providers", "aliases"):
             for name, item in dict(value).items():
                 typer.echo(f"{key}.{name} = {item!r}")

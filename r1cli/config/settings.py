@@ -27,7 +27,7 @@ else:  # pragma: no cover - exercised only on 3.10
     import tomli as tomllib
 
 ENV_PREFIX = "R1CLI_"
-TABLES = ("params", "providers", "aliases", "roles", "budget")
+TABLES = ("params", "providers", "aliases", "roles", "budget", "mcp_servers")
 BUDGET_KEYS = ("daily", "monthly")
 LOOP_GUARDS = ("off", "warn", "stop")
 
@@ -68,6 +68,11 @@ class Settings:
     roles: Mapping[str, Role] = field(default_factory=dict)
     # `[budget] daily = 2.00`, `monthly = 20.00`: USD caps summed from history.
     budget: Mapping[str, float] = field(default_factory=dict)
+    # Tools: `[mcp_servers.NAME]` tables (checked by r1cli.mcp.config when used),
+    # the per-call timeout in seconds and the calls allowed per turn.
+    mcp_servers: Mapping[str, Any] = field(default_factory=dict)
+    tool_timeout: float = 60.0
+    max_tool_calls: int = 10
 
     def model_for(self, name: str) -> str:
         """The model id an alias stands for; any other name as given."""

@@ -50,4 +50,32 @@ class Finish:
     native: str | None = None
 
 
-Event = Union[ReasoningDelta, ContentDelta, ReasoningSignature, Usage, Finish]  # noqa: UP007
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One whole function call the model asked for; `arguments` is its JSON text as
+    the model wrote it (providers join the fragments before emitting this)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a call gave back (the engine emits these; providers never do)."""
+
+    id: str
+    name: str
+    content: str
+    is_error: bool = False
+
+
+Event = Union[  # noqa: UP007
+    ReasoningDelta,
+    ContentDelta,
+    ReasoningSignature,
+    Usage,
+    Finish,
+    ToolCall,
+    ToolResult,
+]

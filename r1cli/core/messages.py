@@ -16,13 +16,15 @@ from r1cli.core.events import (
     Finish,
     ReasoningDelta,
     ReasoningSignature,
+    ToolCall,
+    ToolResult,
     Usage,
 )
 
 if TYPE_CHECKING:
     from r1cli.core.models import ModelInfo
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 TurnStatus = Literal["streaming", "complete", "interrupted", "error", "length"]
 
 # What the model is told when an earlier answer of its own was cut off, so that it does
@@ -40,6 +42,25 @@ def replay_text(content: str, status: str) -> str | None:
     return content
 
 
+def answer_messages(
+    content: str, status: str, exchange: list[Message]
+) -> list[Message]:
+    """What one answer contributes to the next request: the tool loop's messages
+    (calls and results, in order), then the final text.
+
+    Text the model wrote before a call is in its tool-call message already, so the
+    final message carries only what came after the last call.
+    """
+    before = "".join(m.content for m in exchange if m.role == "assistant")
+    if before and content.startswith(before):
+        content = content[len(before) :]
+    messages = list(exchange)
+    text = replay_text(content, status)
+    if text is not None:
+        messages.append(Message("assistant", text))
+    return messages
+
+
 def unmarked(content: str) -> tuple[str, bool]:
     """A replayed answer's text without the cut-off marker, and whether it had it."""
     cut = content.endswith(INTERRUPTED_MARKER)
@@ -48,10 +69,56 @@ def unmarked(content: str) -> tuple[str, bool]:
 
 @dataclass(slots=True)
 class Message:
-    """One message as sent to a model: role and content only."""
+    """One message as sent to a model.
+
+    Plain messages are role and content only. An assistant message that asked for
+    tools carries its `tool_calls` (and, inside the tool loop of the turn that made
+    them, the round's `reasoning` and `signature`, which some providers require back);
+    a `tool` message carries one call's result under `tool_call_id`.
+    """
 
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+    is_error: bool = False
+    reasoning: str | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A function offered to the model: its name (`SERVER__TOOL`), what it does, and
+    the JSON Schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, object]
+
+
+def tool_messages(steps: list[ToolCall | ToolResult]) -> list[Message]:
+    """The assistant and tool messages that replay a turn's calls and results, in
+    order: each run of calls is one assistant message, each result one tool message."""
+    messages: list[Message] = []
+    for step in steps:
+        if isinstance(step, ToolCall):
+            last = messages[-1] if messages else None
+            if last is not None and last.role == "assistant":
+                last.tool_calls = (*last.tool_calls, step)
+            else:
+                messages.append(Message("assistant", "", tool_calls=(step,)))
+        else:
+            messages.append(
+                Message(
+                    "tool",
+                    step.content,
+                    tool_call_id=step.id,
+                    name=step.name,
+                    is_error=step.is_error,
+                )
+            )
+    return messages
 
 
 @dataclass(slots=True)
@@ -86,6 +153,10 @@ class Turn:
     # Warnings about the stream found while it ran (the loop guard): shown in the
     # reasoning panel and repeated when the turn ends.
     notices: list[str] = field(default_factory=list)
+    # Every tool call and result of this turn, in order (all rounds).
+    steps: list[ToolCall | ToolResult] = field(default_factory=list)
+    # The messages the tool loop sent back (assistant calls, tool results), in order.
+    exchange: list[Message] = field(default_factory=list)
     _content: list[str] = field(default_factory=list)
     _reasoning: list[str] = field(default_factory=list)
 
@@ -113,6 +184,13 @@ class Turn:
                 self.native_finish_reason = event.native
         elif isinstance(event, ReasoningSignature):
             self.signature = event.signature
+        elif isinstance(event, (ToolCall, ToolResult)):
+            self.steps.append(event)
+
+    def next_round(self) -> None:
+        """A tool round has ended: the next request's finish is its own."""
+        self.finish_reason = None
+        self.native_finish_reason = None
 
     @property
     def content(self) -> str:
@@ -159,6 +237,8 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     system: str | None = None
     id: str | None = None
+    # The functions offered to the model with each request (none: no tools).
+    tools: tuple[ToolSpec, ...] = ()
 
     def add_user(self, text: str) -> None:
         """Append a user message, merging it into a trailing user message if any.

@@ -41,6 +41,8 @@ class Sampling:
     effort: Effort | None = None
     reasoning_max_tokens: int | None = None
     exclude_reasoning: bool = False
+    # --schema: a JSON Schema the answer must match (json_schema response format).
+    schema: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def number_params(self) -> dict[str, float | int]:
@@ -207,7 +209,9 @@ def merge_params(flags: Sampling, defaults: Mapping[str, Any]) -> Sampling:
         value = getattr(flags, name)
         if value not in (None, (), False):
             values[name] = value
-    return replace(Sampling(**values), extra={**extra, **flags.extra})
+    return replace(
+        Sampling(**values), schema=flags.schema, extra={**extra, **flags.extra}
+    )
 
 
 # Allowed ranges (inclusive) of the numeric request parameters, as OpenRouter

@@ -32,14 +32,17 @@ from r1cli.core.redact import redact_text
 from r1cli.core.sink import TurnSink
 from r1cli.engine.budget import SpendLimits
 from r1cli.engine.prompt import decode_stdin
-from r1cli.errors import ConfigError, R1Error, UsageError
+from r1cli.errors import ConfigError, R1Error, RequestRejected, UsageError
 
 if TYPE_CHECKING:
     from r1cli.config.roles import Role
     from r1cli.engine.budget import CostGuard
+    from r1cli.engine.tools import ToolLoop
     from r1cli.engine.turn import EventSource, TurnRequest
     from r1cli.history.recorder import HistoryRecorder
     from r1cli.history.store import HistoryStore
+    from r1cli.mcp.approval import Ask
+    from r1cli.mcp.toolbox import Toolbox
 
 Notify = Callable[[str], None]
 
@@ -81,6 +84,12 @@ class TurnOptions:
     think_max_tokens: int | None = None
     samples: int | None = None
     vote: bool = False
+    # Tools: --no-tools, --tool SERVER[.TOOL] (None: every enabled server), --yes,
+    # --max-tool-calls (None: the setting).
+    no_tools: bool = False
+    tools: tuple[str, ...] | None = None
+    yes: bool = False
+    max_tool_calls: int | None = None
 
 
 class Runtime:
@@ -126,6 +135,15 @@ class Runtime:
         self.turn: Turn | None = None
         self.recorder: HistoryRecorder | None = None
         self.conversation_id: str | None = None
+        # Tools: what the command line chose, the question asked before each call
+        # (set by the CLI or REPL on a terminal), and the servers once started.
+        self.tool_choice: tuple[str, ...] | None = None
+        self.no_tools = False
+        self.yes = False
+        self.max_tool_calls: int | None = None
+        self.ask_tool: Ask | None = None
+        self._tools: Toolbox | None = None
+        self._tools_opened = False
 
     @classmethod
     def from_options(
@@ -159,6 +177,10 @@ class Runtime:
             opts.think_max,
             opts.think_max_tokens,
         )
+        runtime.tool_choice = opts.tools
+        runtime.no_tools = opts.no_tools
+        runtime.yes = opts.yes
+        runtime.max_tool_calls = opts.max_tool_calls
         return runtime
 
     # -- provider and key ---------------------------------------------------------
@@ -238,7 +260,11 @@ class Runtime:
         from r1cli.engine.turn import run_turn
 
         self.turn = None
+        loop = self.tool_loop()
         request = self.request(conversation)
+        if loop is not None and self._tools is not None:
+            offered = replace(conversation, tools=self._tools.specs)
+            request = replace(request, conversation=offered)
         # A refusal comes before anything is stored.
         guards: list[TurnSink] = [*self.spend_guards(request), *self.stream_guards()]
         self.recorder = self._start_recording(conversation, prompt)
@@ -247,14 +273,23 @@ class Runtime:
         sinks: list[TurnSink] = [_TurnTracker(self), renderer, *guards]
         if self.recorder is not None:
             sinks.append(self.recorder)
-        return run_turn(
-            request,
-            sinks,
-            notify=self.notify,
-            debug=self.debug,
-            redact=self.redact,
-            source=self._answer_source(),
-        )
+        try:
+            return run_turn(
+                request,
+                sinks,
+                notify=self.notify,
+                debug=self.debug,
+                redact=self.redact,
+                source=self._answer_source(),
+                tools=loop,
+            )
+        except RequestRejected as exc:
+            # Many models and local servers reject a request that offers tools.
+            about_tools = "tool" in exc.message.lower()
+            unexplained = exc.status in (400, 422) and not exc.hint
+            if loop is not None and (about_tools or unexplained):
+                exc.hint = "the model may not take tools: try again with --no-tools"
+            raise
 
     def _answer_source(self) -> EventSource | None:
         """The reader that can cut the thinking, where the server can continue."""
@@ -323,6 +358,45 @@ class Runtime:
         if mode == "off":
             return []
         return [LoopGuard("stop" if mode == "stop" else "warn")]
+
+    # -- tools -----------------------------------------------------------------------
+
+    def tool_loop(self) -> ToolLoop | None:
+        """The tools this command offers, their servers started on first use (the
+        `mcp` SDK is imported only here); None when no server is configured, chosen
+        or up."""
+        if self.no_tools or not self.settings.mcp_servers:
+            return None
+        if not self._tools_opened:
+            self._tools_opened = True
+            from r1cli.mcp.config import parse_servers
+            from r1cli.mcp.toolbox import open_toolbox
+
+            servers = parse_servers(
+                self.settings.mcp_servers, str(self.paths.config_file)
+            )
+            self._tools = open_toolbox(
+                servers,
+                self.tool_choice,
+                yes=self.yes,
+                ask=self.ask_tool,
+                timeout=self.settings.tool_timeout,
+                warn=self.notify,
+            )
+        if self._tools is None:
+            return None
+        from r1cli.engine.tools import ToolLoop
+
+        limit = self.max_tool_calls
+        return ToolLoop(
+            self._tools, self.settings.max_tool_calls if limit is None else limit
+        )
+
+    def close_tools(self) -> None:
+        """Stop the tool servers this command started (bounded; safe to repeat)."""
+        tools, self._tools = self._tools, None
+        if tools is not None:
+            tools.close()
 
     def redact(self, text: str) -> str:
         """`text` without any secret this command knows (stored errors, exports)."""
@@ -403,7 +477,7 @@ class Runtime:
             )
             return None
         self.conversation_id = conversation.id
-        return HistoryRecorder(store, conversation.id, message_id)
+        return HistoryRecorder(store, conversation.id, message_id, redact=self.redact)
 
 
 class _TurnTracker:

@@ -13,12 +13,19 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from r1cli.config.providers import ProviderSpec
-from r1cli.core.events import ContentDelta, Event, ReasoningDelta, Usage
+from r1cli.core.events import (
+    ContentDelta,
+    Event,
+    ReasoningDelta,
+    ToolCall,
+    Usage,
+)
 from r1cli.core.messages import Conversation, Turn, TurnStatus
 from r1cli.core.models import ModelInfo, cost_from_prices
 from r1cli.core.params import Sampling
 from r1cli.core.sink import TurnSink
 from r1cli.engine.loop_guard import ReasoningLoop
+from r1cli.engine.tools import ToolLoop, over_limit, round_messages
 from r1cli.errors import CostLimit, Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser, loads
 from r1cli.providers.dialects import build_request, make_parser
@@ -74,11 +81,14 @@ def run_turn(
     debug: Callable[[str], None] | None = None,
     redact: Callable[[str], str] | None = None,
     source: EventSource | None = None,
+    tools: ToolLoop | None = None,
 ) -> Turn:
     """Stream one answer into a Turn, fanning events out to `sinks`.
 
     `redact` cleans the error text the turn keeps (servers echo keys back in error
-    bodies), so no sink (the history row above all) ever holds a secret.
+    bodies), so no sink (the history row above all) ever holds a secret. With `tools`,
+    a round that ends in tool calls runs them and sends the results back (the
+    rounds are one Turn: the sinks see every round's events, then one end).
     """
     turn = Turn(
         model=request.model,
@@ -90,19 +100,54 @@ def run_turn(
     for sink in sinks:
         sink.begin(turn)
     try:
-        # `source`: another reader of the same stream (engine/answer_now.py).
-        for event in (source or stream_events)(request, notify=notify, debug=debug):
-            if isinstance(event, Usage) and event.cost is None and request.prices:
-                event = replace(event, cost=cost_from_prices(event, request.prices))
-            turn.apply(event)
-            for sink in sinks:
-                sink.on_event(event, turn)
-        if turn.finish_reason is None:
-            raise NetworkError(
-                f"the stream from {request.spec.host} ended without a finish signal; "
-                "the answer may be incomplete",
-                hint="try again",
+        conversation = request.conversation
+        calls_made = 0
+        while True:
+            content_mark, reasoning_mark = len(turn.content), len(turn.reasoning)
+            steps_mark = len(turn.steps)
+            _stream_round(
+                request,
+                turn,
+                sinks,
+                turn.usage,
+                notify=notify,
+                debug=debug,
+                source=source,
             )
+            calls = [s for s in turn.steps[steps_mark:] if isinstance(s, ToolCall)]
+            if tools is None or not calls:
+                break
+            if calls_made >= tools.max_calls:
+                # The model was told the limit and asked again: stop here.
+                if notify is not None:
+                    notify(
+                        f"stopped after {calls_made} tool calls "
+                        f"(--max-tool-calls {tools.max_calls})"
+                    )
+                break
+            results = []
+            for call in calls:
+                calls_made += 1
+                if calls_made > tools.max_calls:
+                    result = over_limit(call, tools.max_calls)
+                else:
+                    result = tools.runner.call(call)
+                results.append(result)
+                _fan_out(result, turn, sinks)
+            messages = round_messages(
+                turn.content[content_mark:],
+                turn.reasoning[reasoning_mark:],
+                turn.signature,
+                calls,
+                results,
+            )
+            turn.exchange += messages
+            conversation = replace(
+                conversation, messages=[*conversation.messages, *messages]
+            )
+            request = replace(request, conversation=conversation)
+            turn.next_round()
+            turn.signature = None
         turn.end(_final_status(turn))
         notice = _no_answer_notice(turn)
         if notice and notify:
@@ -129,10 +174,65 @@ def _no_answer_notice(turn: Turn) -> str | None:
     if reason in ("tool_calls", "function_call", "tool_use"):
         return (
             f"the model asked to call a tool (finish reason {reason!r}) and gave no "
-            "answer text; r1 does not run tools"
+            "answer text; no tools were offered (see 'r1 tools')"
         )
     what = "only reasoning" if turn.reasoning else "no text at all"
     return f"the model finished without an answer ({what}; finish reason {reason!r})"
+
+
+def _stream_round(
+    request: TurnRequest,
+    turn: Turn,
+    sinks: Sequence[TurnSink],
+    before: Usage | None,
+    *,
+    notify: Callable[[str], None] | None,
+    debug: Callable[[str], None] | None,
+    source: EventSource | None = None,
+) -> None:
+    """One request's stream folded into the turn and fanned out to the sinks.
+
+    `before` is what the earlier rounds of a tool loop used: a round's counts are its
+    own, and the turn's are the sum.
+    """
+    # `source`: another reader of the same stream (engine/answer_now.py).
+    for event in (source or stream_events)(request, notify=notify, debug=debug):
+        if isinstance(event, Usage):
+            if event.cost is None and request.prices:
+                event = replace(event, cost=cost_from_prices(event, request.prices))
+            if before is not None:
+                event = add_usage(before, event)
+        _fan_out(event, turn, sinks)
+    if turn.finish_reason is None:
+        raise NetworkError(
+            f"the stream from {request.spec.host} ended without a finish signal; "
+            "the answer may be incomplete",
+            hint="try again",
+        )
+
+
+def add_usage(before: Usage, now: Usage) -> Usage:
+    """Two rounds' counts together (a count neither round reported stays None)."""
+
+    def plus(a: float | None, b: float | None) -> float | None:
+        return None if a is None and b is None else (a or 0) + (b or 0)
+
+    def plus_int(a: int | None, b: int | None) -> int | None:
+        return None if a is None and b is None else (a or 0) + (b or 0)
+
+    return Usage(
+        prompt_tokens=plus_int(before.prompt_tokens, now.prompt_tokens),
+        completion_tokens=plus_int(before.completion_tokens, now.completion_tokens),
+        reasoning_tokens=plus_int(before.reasoning_tokens, now.reasoning_tokens),
+        cached_tokens=plus_int(before.cached_tokens, now.cached_tokens),
+        cost=plus(before.cost, now.cost),
+    )
+
+
+def _fan_out(event: Event, turn: Turn, sinks: Sequence[TurnSink]) -> None:
+    turn.apply(event)
+    for sink in sinks:
+        sink.on_event(event, turn)
 
 
 def _final_status(turn: Turn) -> TurnStatus:

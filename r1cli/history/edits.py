@@ -18,7 +18,7 @@ _MESSAGE_COPY = ", ".join(
     [
         "seq, role, content, reasoning, model, provider, finish_reason, error",
         "prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, cost",
-        "first_token_ms, total_ms, signature",
+        "first_token_ms, total_ms, signature, tools",
         *(column.split()[0] for column in THOUGHT_COLUMNS),
     ]
 )

@@ -20,6 +20,9 @@ def to_markdown(data: dict[str, Any], *, reasoning: bool) -> str:
                 "<details><summary>Reasoning</summary>\n\n"
                 f"{message['reasoning']}\n\n</details>\n"
             )
+        steps = tool_steps(message.get("tools") or [])
+        if steps:
+            parts.append("\n".join(steps) + "\n")
         if message["content"]:
             parts.append(message["content"].rstrip("\n") + "\n")
         if message.get("error"):
@@ -41,3 +44,18 @@ def message_header(message: dict[str, Any]) -> str:
     if message["status"] != "complete":
         bits.append(message["status"])
     return " · ".join(bits)
+
+
+def tool_steps(steps: list[dict[str, Any]]) -> list[str]:
+    """An answer's tool calls and results as Markdown list items, in order."""
+    lines: list[str] = []
+    for step in steps:
+        for call in step.get("tool_calls") or []:
+            lines.append(f"- tool call `{call.get('name')}` `{call.get('arguments')}`")
+        if step.get("role") == "tool":
+            label = "error" if step.get("is_error") else "result"
+            content = " ".join(str(step.get("content", "")).split())
+            if len(content) > 500:
+                content = content[:499] + "…"
+            lines.append(f"  - {label}: {content}")
+    return lines

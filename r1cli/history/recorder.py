@@ -34,6 +34,7 @@ class HistoryRecorder:
         flush_interval: flush at least this often while text arrives.
         clock: monotonic seconds (tests pass a fake).
         block_gap: the least time between two flushes at block boundaries.
+        redact: cleans tool arguments and results before they are stored.
     """
 
     def __init__(
@@ -45,6 +46,7 @@ class HistoryRecorder:
         flush_interval: float = FLUSH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         block_gap: float = BLOCK_FLUSH_GAP,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store
         self.conversation_id = conversation_id
@@ -58,6 +60,8 @@ class HistoryRecorder:
         self._dirty = False
         # The last character of each stream, to see a blank line split across deltas.
         self._tails = {"content": "", "reasoning": ""}
+        # Tool arguments and results are stored through it (untrusted text).
+        self._redact = redact
 
     def begin(self, turn: Turn) -> None:
         """The row already exists (begin_answer); link the turn and start the clock."""
@@ -87,7 +91,9 @@ class HistoryRecorder:
         if not self._dirty or self.warning is not None:
             return
         try:
-            self.store.save_answer(self.message_id, turn, status=status)
+            self.store.save_answer(
+                self.message_id, turn, status=status, redact=self._redact
+            )
         except (R1Error, sqlite3.Error, OSError) as exc:
             # Keep the answer going; the caller prints this once on stderr.
             message = exc.message if isinstance(exc, R1Error) else str(exc)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from r1cli.core.accounting import account
-from r1cli.core.messages import Turn
+from r1cli.core.events import ToolCall
+from r1cli.core.messages import Message, Turn
 
 LIST_SQL = (
     "SELECT c.id, c.title, c.model, c.provider, c.created_at, c.updated_at, "
@@ -27,6 +30,7 @@ SAVE_ANSWER = (
     "thinking_tokens = :thinking_tokens, answer_tokens = :answer_tokens, "
     "tokens_estimated = :tokens_estimated, reasoning_cost = :reasoning_cost, "
     "answer_cost = :answer_cost, effort = :effort, thinking_cut = :thinking_cut, "
+    "tools = :tools, "
     "updated_at = :updated_at WHERE id = :id AND role = 'assistant'"
 )
 
@@ -38,8 +42,11 @@ _USAGE_KEYS = (
 )
 
 
-def answer_values(turn: Turn) -> dict[str, Any]:
-    """The columns `save_answer` writes, from a Turn."""
+def answer_values(
+    turn: Turn, redact: Callable[[str], str] | None = None
+) -> dict[str, Any]:
+    """The columns `save_answer` writes, from a Turn (tool arguments and results
+    through `redact`: they are untrusted text, stored like errors)."""
     usage = turn.usage
     first_ms = None
     if turn.first_token_at is not None:
@@ -58,6 +65,7 @@ def answer_values(turn: Turn) -> dict[str, Any]:
         "total_ms": round(turn.elapsed * 1000),
         "signature": turn.signature,
         "owner_pid": os.getpid(),
+        "tools": dump_exchange(turn.exchange, redact) if turn.exchange else None,
         **thought_values(turn),
     }
 
@@ -84,6 +92,75 @@ def thought_values(turn: Turn) -> dict[str, Any]:
     }
 
 
+def dump_exchange(
+    messages: list[Message], redact: Callable[[str], str] | None = None
+) -> str:
+    """A tool loop's messages as the JSON the `tools` column holds."""
+    clean = redact or (lambda text: text)
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "tool":
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": message.tool_call_id,
+                    "name": message.name,
+                    "content": clean(message.content),
+                    "is_error": message.is_error,
+                }
+            )
+        else:
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": message.content,
+                    "reasoning": message.reasoning or "",
+                    "tool_calls": [
+                        {"id": c.id, "name": c.name, "arguments": clean(c.arguments)}
+                        for c in message.tool_calls
+                    ],
+                }
+            )
+    return json.dumps(out, ensure_ascii=False)
+
+
+def load_exchange(text: str | None) -> list[Message]:
+    """The `tools` column back as messages ([] for NULL or damaged JSON)."""
+    try:
+        items = json.loads(text) if text else []
+    except ValueError:
+        return []
+    messages: list[Message] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("role") == "tool":
+            messages.append(
+                Message(
+                    "tool",
+                    str(item.get("content", "")),
+                    tool_call_id=str(item.get("tool_call_id") or ""),
+                    name=str(item.get("name") or ""),
+                    is_error=bool(item.get("is_error")),
+                )
+            )
+        else:
+            calls = tuple(
+                ToolCall(str(c.get("id")), str(c.get("name")), str(c.get("arguments")))
+                for c in item.get("tool_calls") or []
+                if isinstance(c, dict)
+            )
+            messages.append(
+                Message(
+                    "assistant",
+                    str(item.get("content", "")),
+                    tool_calls=calls,
+                    reasoning=str(item.get("reasoning") or "") or None,
+                )
+            )
+    return messages
+
+
 def message_dict(row: sqlite3.Row) -> dict[str, Any]:
     """A message in the `history show --json` shape."""
     return {
@@ -97,4 +174,5 @@ def message_dict(row: sqlite3.Row) -> dict[str, Any]:
         "usage": {key: row[key] for key in _USAGE_KEYS},
         "cost": row["cost"],
         "created_at": row["created_at"],
+        "tools": json.loads(row["tools"]) if row["tools"] else [],
     }

@@ -105,11 +105,18 @@ def m003_thought_accounting(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_tools(conn: sqlite3.Connection) -> None:
+    """An answer's tool calls and results, in order: a JSON list of the messages its
+    tool loop sent back (NULL: no tools). Redacted like errors."""
+    conn.execute("ALTER TABLE messages ADD COLUMN tools TEXT")
+
+
 # Applied in order; MIGRATIONS[n] takes the schema from version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_fts,
     m003_thought_accounting,
+    m004_tools,
 ]
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from r1cli.config.paths import ensure_private_dir
-from r1cli.core.messages import Conversation, Message, Turn, replay_text
+from r1cli.core.messages import Conversation, Turn, answer_messages
 from r1cli.errors import HistoryError, UsageError
 from r1cli.history.edits import ConversationEdits
 from r1cli.history.files import (
@@ -36,7 +37,13 @@ from r1cli.history.files import (
     unwritable,
 )
 from r1cli.history.ids import derive_title, iso_utc, new_id, utc_now
-from r1cli.history.rows import LIST_SQL, SAVE_ANSWER, answer_values, message_dict
+from r1cli.history.rows import (
+    LIST_SQL,
+    SAVE_ANSWER,
+    answer_values,
+    load_exchange,
+    message_dict,
+)
 from r1cli.history.schema import MIGRATIONS, create_fts, fts5_available
 from r1cli.history.search import search_messages
 
@@ -245,7 +252,12 @@ class HistoryStore(ConversationEdits):
         return int(cursor.lastrowid or 0)
 
     def save_answer(
-        self, message_id: int, turn: Turn, *, status: str | None = None
+        self,
+        message_id: int,
+        turn: Turn,
+        *,
+        status: str | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         """Write the answer as it stands (partial while `turn.status` is 'streaming').
 
@@ -257,7 +269,7 @@ class HistoryStore(ConversationEdits):
         Raises:
             HistoryError: the write failed, or the row is gone (deleted meanwhile).
         """
-        values = answer_values(turn)
+        values = answer_values(turn, redact)
         values.update(id=message_id, updated_at=utc_now())
         if status is not None:
             values["status"] = status
@@ -353,7 +365,7 @@ class HistoryStore(ConversationEdits):
         with self._read() as conn:
             head = self._conversation_row(conn, conversation_id)
             rows = conn.execute(
-                "SELECT role, content, status FROM messages "
+                "SELECT role, content, status, tools FROM messages "
                 "WHERE conversation_id = ? ORDER BY seq",
                 (conversation_id,),
             ).fetchall()
@@ -368,12 +380,14 @@ class HistoryStore(ConversationEdits):
                 conversation.system = row["content"] or None
             elif row["role"] == "user":
                 pending.append(row["content"])
-            elif (text := replay_text(row["content"], row["status"])) is not None:
-                for prompt in pending:
-                    conversation.add_user(prompt)
-                conversation.messages.append(Message("assistant", text))
-                pending = []
             else:
+                said = answer_messages(
+                    row["content"], row["status"], load_exchange(row["tools"])
+                )
+                if said:
+                    for prompt in pending:
+                        conversation.add_user(prompt)
+                    conversation.messages += said
                 pending = []
         for prompt in pending:
             conversation.add_user(prompt)

@@ -7,6 +7,7 @@ counts (replace, never add). The stream ends with `message_stop`; there is no `[
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,12 +18,13 @@ from r1cli.core.events import (
     Finish,
     ReasoningDelta,
     ReasoningSignature,
+    ToolCall,
     Usage,
 )
-from r1cli.core.messages import Conversation
+from r1cli.core.messages import Conversation, Message
 from r1cli.core.models import ModelInfo
 from r1cli.core.params import Sampling
-from r1cli.errors import ProviderFailed
+from r1cli.errors import ProviderFailed, UsageError
 from r1cli.providers.base import HttpRequest, loads, raise_stream_error
 from r1cli.wire.sse import SSEEvent
 
@@ -34,6 +36,7 @@ _STOP_REASONS = {
     "stop_sequence": "stop",
     "max_tokens": "length",
     "refusal": "content_filter",
+    "tool_use": "tool_calls",
 }
 
 
@@ -45,14 +48,23 @@ def build_request(
     key: str | None,
 ) -> HttpRequest:
     """The POST to `{base_url}/messages` for one streamed answer."""
+    if sampling.schema is not None:
+        raise UsageError(
+            f"--schema: {spec.name} speaks the Messages API, which has no "
+            "json_schema response format",
+            hint="use a chat-completions provider (openrouter, a local server)",
+        )
     body: dict[str, Any] = {
         "model": model,
         "max_tokens": sampling.max_tokens or DEFAULT_MAX_TOKENS,
-        "messages": [
-            {"role": m.role, "content": m.content} for m in conversation.messages
-        ],
+        "messages": messages_body(conversation.messages),
         "stream": True,
     }
+    if conversation.tools:
+        body["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters}
+            for t in conversation.tools
+        ]
     if conversation.system:
         body["system"] = conversation.system
     for name in ("temperature", "top_p", "top_k"):
@@ -79,6 +91,69 @@ def build_request(
     return HttpRequest(f"{spec.base_url}/messages", headers, body, secrets)
 
 
+def messages_body(messages: list[Message]) -> list[dict[str, Any]]:
+    """The Messages API's `messages`: tool calls as `tool_use` blocks, and the
+    results that answer them as `tool_result` blocks of one user message.
+
+    Anthropic's rule for reasoning across a tool loop: the thinking block that led to
+    a `tool_use` goes back unchanged, with its signature, right before it. A round
+    without a signature (an earlier turn, replayed from history) sends none.
+    """
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "tool":
+            block: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": message.tool_call_id or "",
+                "content": message.content,
+            }
+            if message.is_error:
+                block["is_error"] = True
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and last["role"] == "user"
+                and isinstance(last["content"], list)
+            ):
+                last["content"].append(block)
+            else:
+                out.append({"role": "user", "content": [block]})
+        elif message.tool_calls:
+            blocks: list[dict[str, Any]] = []
+            if message.signature:
+                blocks.append(
+                    {
+                        "type": "thinking",
+                        "thinking": message.reasoning or "",
+                        "signature": message.signature,
+                    }
+                )
+            if message.content:
+                blocks.append({"type": "text", "text": message.content})
+            blocks += [
+                {
+                    "type": "tool_use",
+                    "id": call.id,
+                    "name": call.name,
+                    "input": _arguments(call.arguments),
+                }
+                for call in message.tool_calls
+            ]
+            out.append({"role": "assistant", "content": blocks})
+        else:
+            out.append({"role": message.role, "content": message.content})
+    return out
+
+
+def _arguments(text: str) -> dict[str, Any]:
+    """A call's arguments as the object `tool_use.input` must be ({} if not one)."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 class MessagesParser:
     """Folds Anthropic stream events into r1cli events."""
 
@@ -90,6 +165,8 @@ class MessagesParser:
         self._cached: int | None = None
         self._signature = ""
         self._finished = False
+        # The tool_use block being streamed: [id, name, input_json fragments].
+        self._call: list[Any] | None = None
 
     def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterator[Event]:
         if self.done:
@@ -123,6 +200,16 @@ class MessagesParser:
         block = data.get("content_block")
         if isinstance(block, dict) and block.get("type") == "redacted_thinking":
             yield ReasoningDelta("[REDACTED]")
+        elif isinstance(block, dict) and block.get("type") == "tool_use":
+            # `input` here is a placeholder ({}) when streamed: the deltas carry the
+            # JSON. Kept for servers that send it whole and no deltas.
+            start = block.get("input")
+            self._call = [
+                str(block.get("id") or ""),
+                str(block.get("name") or ""),
+                [],
+                json.dumps(start) if isinstance(start, dict) else "{}",
+            ]
 
     def _on_content_block_delta(self, data: dict[str, Any]) -> Iterator[Event]:
         delta = data.get("delta")
@@ -133,6 +220,10 @@ class MessagesParser:
             yield ReasoningDelta(str(delta["thinking"]))
         elif kind == "text_delta" and delta.get("text"):
             yield ContentDelta(str(delta["text"]))
+        elif kind == "input_json_delta" and self._call is not None:
+            partial = delta.get("partial_json")
+            if isinstance(partial, str):
+                self._call[2].append(partial)
         elif kind == "signature_delta" and delta.get("signature"):
             # Some servers split a signature over several deltas; keep the whole.
             self._signature += str(delta["signature"])
@@ -141,7 +232,9 @@ class MessagesParser:
     def _on_content_block_stop(self, data: dict[str, Any]) -> Iterator[Event]:
         # A new thinking block starts a new signature.
         self._signature = ""
-        yield from ()
+        call, self._call = self._call, None
+        if call is not None and call[1]:
+            yield ToolCall(call[0], call[1], "".join(call[2]) or call[3])
 
     def _on_message_delta(self, data: dict[str, Any]) -> Iterator[Event]:
         usage = data.get("usage")
@@ -183,6 +276,12 @@ class MessagesParser:
                 yield ReasoningDelta(str(block.get("thinking", "")))
             elif isinstance(block, dict) and block.get("type") == "text":
                 yield ContentDelta(str(block.get("text", "")))
+            elif isinstance(block, dict) and block.get("type") == "tool_use":
+                yield ToolCall(
+                    str(block.get("id") or ""),
+                    str(block.get("name") or ""),
+                    json.dumps(block.get("input") or {}),
+                )
         if isinstance(body.get("usage"), dict):
             yield self._usage(body["usage"])
         reason = body.get("stop_reason") or "end_turn"

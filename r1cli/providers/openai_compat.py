@@ -20,12 +20,13 @@ from r1cli.core.events import (
     Finish,
     ReasoningDelta,
     ReasoningSignature,
+    ToolCall,
     Usage,
 )
-from r1cli.core.messages import Conversation
+from r1cli.core.messages import Conversation, Message, ToolSpec
 from r1cli.core.models import ModelInfo, per_million
 from r1cli.core.params import Sampling
-from r1cli.errors import ProviderFailed
+from r1cli.errors import ProviderFailed, UsageError
 from r1cli.providers.base import HttpRequest, loads, raise_stream_error
 from r1cli.providers.think_tags import ThinkTagSplitter
 from r1cli.wire.sse import SSEEvent
@@ -42,16 +43,21 @@ def build_request(
     key: str | None,
 ) -> HttpRequest:
     """The POST to `{base_url}/chat/completions` for one streamed answer."""
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     if conversation.system:
         messages.append({"role": "system", "content": conversation.system})
-    messages += [{"role": m.role, "content": m.content} for m in conversation.messages]
+    reasoning_back = passes_reasoning_back(spec)
+    messages += [_message(m, reasoning_back) for m in conversation.messages]
     body: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+    if conversation.tools:
+        body["tools"] = [_tool(t) for t in conversation.tools]
     body.update(sampling.number_params())
     if sampling.stop:
         body["stop"] = list(sampling.stop)
     if sampling.json_mode:
         body["response_format"] = {"type": "json_object"}
+    if sampling.schema is not None:
+        body["response_format"] = schema_format(spec, sampling.schema)
     body.update(_reasoning_params(spec, sampling))
     if spec.usage_param == "openrouter":
         body["usage"] = {"include": True}
@@ -73,6 +79,66 @@ def build_request(
     headers.update(spec.headers)
     body.update(sampling.extra)
     return HttpRequest(f"{spec.base_url}/chat/completions", headers, body, secrets)
+
+
+def schema_format(spec: ProviderSpec, schema: dict[str, Any]) -> dict[str, Any]:
+    """`--schema` as a strict `json_schema` response format. DeepSeek's API documents
+    only `json_object`: refused before anything is sent."""
+    if is_deepseek(spec):
+        raise UsageError(
+            f"--schema: {spec.name} has no structured output (json_schema)",
+            hint="use --json-mode, or a provider that has it (openrouter, a local server)",
+        )
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "answer", "strict": True, "schema": schema},
+    }
+
+
+def passes_reasoning_back(spec: ProviderSpec) -> bool:
+    """DeepSeek's thinking mode: an assistant message that made tool calls must carry
+    its `reasoning_content` back (else 400 "The reasoning_content in the thinking mode
+    must be passed back"); plain answers never do (the older API rejects it)."""
+    return is_deepseek(spec)
+
+
+def is_deepseek(spec: ProviderSpec) -> bool:
+    """DeepSeek's own API (by name, or by host when configured under another)."""
+    return spec.name == "deepseek" or spec.host.endswith("deepseek.com")
+
+
+def _message(message: Message, reasoning_back: bool) -> dict[str, Any]:
+    if message.role == "tool":
+        return {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id or "",
+            "content": message.content,
+        }
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["content"] = message.content or None
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments or "{}"},
+            }
+            for call in message.tool_calls
+        ]
+        if reasoning_back and message.reasoning:
+            out["reasoning_content"] = message.reasoning
+    return out
+
+
+def _tool(tool: ToolSpec) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters,
+        },
+    }
 
 
 def _reasoning_params(spec: ProviderSpec, sampling: Sampling) -> dict[str, Any]:
@@ -116,6 +182,8 @@ class ChatCompletionsParser:
             else None
         )
         self._finish: str | None = None
+        # Streamed tool calls by index: [id, name, argument fragments].
+        self._calls: dict[int, list[Any]] = {}
 
     def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterator[Event]:
         if self.done:
@@ -180,6 +248,7 @@ class ChatCompletionsParser:
         if chunk == "[DONE]":
             self.done = True
             out += self._flush_splitter(self._finish)
+            out += self._flush_calls()
             if self._finish is None:  # [DONE] is a finish signal of its own
                 self._finish = "stop"
                 out.append(Finish("stop", None))
@@ -207,13 +276,48 @@ class ChatCompletionsParser:
                     out.append(ContentDelta(content))
                 else:
                     out += self._splitter.feed(content)
+            calls = delta.get("tool_calls")
+            if isinstance(calls, list):
+                self._add_calls(calls)
         reason = choice.get("finish_reason")
         if reason == "error":
             raise_stream_error(choice, self._source, "the provider ended the stream")
         if isinstance(reason, str) and reason and self._finish is None:
             self._finish = reason
             out += self._flush_splitter(reason)
+            out += self._flush_calls()
             out.append(Finish(normalise_finish(reason), reason))
+
+    def _add_calls(self, calls: list[Any]) -> None:
+        """Fold `tool_calls` deltas: the id and name come once, the arguments in
+        fragments, each keyed by its index (several calls may interleave)."""
+        for position, part in enumerate(calls):
+            if not isinstance(part, dict):
+                continue
+            index = part.get("index")
+            if not isinstance(index, int) or isinstance(index, bool):
+                index = position
+            slot = self._calls.setdefault(index, ["", "", []])
+            if isinstance(part.get("id"), str) and part["id"]:
+                slot[0] = part["id"]
+            function = part.get("function")
+            if isinstance(function, dict):
+                name = function.get("name")
+                if isinstance(name, str) and name:
+                    slot[1] = slot[1] or name
+                arguments = function.get("arguments")
+                if isinstance(arguments, str):
+                    slot[2].append(arguments)
+                elif isinstance(arguments, dict):  # whole messages (JSON bodies)
+                    slot[2].append(json.dumps(arguments))
+
+    def _flush_calls(self) -> list[Event]:
+        calls, self._calls = self._calls, {}
+        return [
+            ToolCall(slot[0] or f"call_{index}", slot[1], "".join(slot[2]))
+            for index, slot in sorted(calls.items())
+            if slot[1]
+        ]
 
     def _flush_splitter(self, reason: str | None) -> list[Event]:
         if self._splitter is None:
@@ -223,6 +327,7 @@ class ChatCompletionsParser:
 
     def finish(self) -> Iterator[Event]:
         yield from self._flush_splitter(self._finish)
+        yield from self._flush_calls()
 
     def parse_body(self, body: Any) -> Iterator[Event]:
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):

@@ -69,6 +69,8 @@ def print_conversation(
             console.print(Text(sanitize(thought), style="dim"))
         elif thought:
             console.print(Text(f"Thought · {len(thought):,} chars", style="dim"))
+        for line in stored_tool_lines(message.get("tools") or [], console.width):
+            console.print(Text(line, style="dim"))
         content = sanitize(message["content"])
         if message["role"] == "assistant":
             # hyperlinks=False: a link shows its URL instead of hiding it behind text.
@@ -104,3 +106,25 @@ def _highlighted(snippet: str) -> Any:
         text.append(match, style="reverse")
         text.append(rest)
     return text
+
+
+def stored_tool_lines(steps: list[dict[str, Any]], width: int = 100) -> list[str]:
+    """A stored answer's calls and results (the `tools` column), one line each."""
+    from r1cli.core.events import ToolCall, ToolResult
+    from r1cli.render.toolline import tool_line
+
+    calls: dict[str, ToolCall] = {}
+    lines: list[str] = []
+    for step in steps:
+        for call in step.get("tool_calls") or []:
+            calls[str(call.get("id"))] = ToolCall(
+                str(call.get("id")), str(call.get("name")), str(call.get("arguments"))
+            )
+        if step.get("role") == "tool":
+            key = str(step.get("tool_call_id"))
+            call = calls.get(key, ToolCall(key, str(step.get("name")), ""))
+            result = ToolResult(
+                key, call.name, str(step.get("content")), bool(step.get("is_error"))
+            )
+            lines.append(tool_line(call, result, width))
+    return lines

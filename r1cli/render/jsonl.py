@@ -2,7 +2,10 @@
 
 {"type":"reasoning","text":…} · {"type":"content","text":…} ·
 {"type":"usage","prompt_tokens":…,"completion_tokens":…,"reasoning_tokens":…,"cost":…} ·
+{"type":"tool_call","id":…,"name":…,"arguments":{…}} ·
+{"type":"tool_result","id":…,"name":…,"content":…,"is_error":…} ·
 {"type":"done","finish_reason":…,"conversation_id":…} · {"type":"error","message":…,"exit_code":N}
+(`arguments` is the parsed object; text that is no JSON object is given as a string.)
 Nothing else is ever written to stdout in this mode.
 """
 
@@ -12,7 +15,7 @@ import json
 import sys
 from typing import Any, BinaryIO
 
-from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta, ToolCall, ToolResult
 from r1cli.core.messages import Turn
 from r1cli.render.plain import output_errors
 
@@ -41,6 +44,27 @@ class JsonlRenderer:
             write_line(self._out, {"type": "reasoning", "text": event.text})
         elif isinstance(event, ContentDelta):
             write_line(self._out, {"type": "content", "text": event.text})
+        elif isinstance(event, ToolCall):
+            write_line(
+                self._out,
+                {
+                    "type": "tool_call",
+                    "id": event.id,
+                    "name": event.name,
+                    "arguments": _arguments(event.arguments),
+                },
+            )
+        elif isinstance(event, ToolResult):
+            write_line(
+                self._out,
+                {
+                    "type": "tool_result",
+                    "id": event.id,
+                    "name": event.name,
+                    "content": event.content,
+                    "is_error": event.is_error,
+                },
+            )
 
     def end(self, turn: Turn) -> None:
         usage = turn.usage
@@ -64,3 +88,11 @@ class JsonlRenderer:
                     "conversation_id": turn.conversation_id,
                 },
             )
+
+
+def _arguments(text: str) -> Any:
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text

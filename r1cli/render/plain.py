@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, TextIO
 
-from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta, ToolCall, ToolResult
 from r1cli.core.messages import Turn
 from r1cli.core.models import token_weight
 from r1cli.errors import OutputError
 from r1cli.render.footer import reasoning_count, thinking_status
 from r1cli.render.sanitize import StreamSanitizer
 from r1cli.render.spinner import StderrSpinner
+from r1cli.render.toolline import tool_line
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -64,6 +65,7 @@ class PlainRenderer:
         self._thoughts = StreamSanitizer()
         self._last_char = ""
         self._reasoning_open = False
+        self._calls: dict[str, ToolCall] = {}
         # While waiting for the first token, a spinner on stderr (only when stderr
         # is a terminal; stdout stays clean either way).
         self._spinner: StderrSpinner | None = None
@@ -118,6 +120,15 @@ class PlainRenderer:
             self._write(text)
         elif isinstance(event, ReasoningDelta) and self._show_reasoning:
             self._write_reasoning(self._thoughts.feed(event.text))
+        elif isinstance(event, ToolCall):
+            self._stop_spinner()
+            self._calls[event.id] = event
+        elif isinstance(event, ToolResult) and self._show_reasoning:
+            # Tool lines are part of the working, like reasoning: stderr, never stdout.
+            self._close_reasoning()
+            call = self._calls.get(event.id, ToolCall(event.id, event.name, ""))
+            self._err.write(tool_line(call, event) + "\n")
+            self._err.flush()
 
     def end(self, turn: Turn) -> None:
         self._stop_spinner()

@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from r1cli.core.events import ContentDelta, Event, ReasoningDelta
+from r1cli.core.events import ContentDelta, Event, ReasoningDelta, ToolCall, ToolResult
 from r1cli.core.params import ReasoningMode
 from r1cli.render._lazy_rich import (
     Frame,
@@ -48,6 +48,7 @@ from r1cli.render.footer import (
 from r1cli.render.markdown import AnswerBuffer
 from r1cli.render.reasoning import ReasoningBuffer, panel_lines
 from r1cli.render.spinner import StderrSpinner
+from r1cli.render.toolline import tool_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -108,6 +109,7 @@ class TerminalRenderer:
         self._ticker: threading.Thread | None = None
         self._stop_ticking = threading.Event()
         self._ended = False
+        self._calls: dict[str, ToolCall] = {}
 
     # -- TurnSink ----------------------------------------------------------------
 
@@ -126,6 +128,11 @@ class TerminalRenderer:
         elif isinstance(event, ReasoningDelta) and event.text:
             with self._lock:
                 self._on_reasoning(event.text, turn)
+        elif isinstance(event, ToolCall):
+            self._on_tool_call(event, turn)
+        elif isinstance(event, ToolResult):
+            with self._lock:
+                self._on_tool_result(event)
 
     def end(self, turn: Turn) -> None:
         try:
@@ -174,6 +181,35 @@ class TerminalRenderer:
         printed = self._reasoning_summary(turn)
         self._phase = "answer"
         self._draw(printed)  # the first answer token is drawn at once
+
+    def _on_tool_call(self, call: ToolCall, turn: Turn) -> None:
+        """A round ended in calls: what was shown so far becomes final (the
+        reasoning's summary line, the answer's text), the live region closes so an
+        approval question has the screen, and the next round starts a new panel."""
+        self._calls[call.id] = call
+        self._stop_helpers()
+        with self._lock:
+            if self._phase == "waiting":
+                return
+            printed = (
+                self._reasoning_summary(turn) if self._phase == "reasoning" else []
+            )
+            self._answer.finish()
+            printed += self._answer.take_lines(self._con())
+            self._close_live()
+            with contextlib.suppress(OSError):
+                self._print(printed)
+            self._phase = "waiting"
+            self._reasoning = ReasoningBuffer(self._mode)
+            self._answer = AnswerBuffer()
+            self._stop_ticking = threading.Event()
+            self._ticker = None
+
+    def _on_tool_result(self, result: ToolResult) -> None:
+        call = self._calls.get(result.id, ToolCall(result.id, result.name, ""))
+        width = self._con().size.width
+        with contextlib.suppress(OSError):
+            self._print(self._dim_lines(tool_line(call, result, width)))
 
     # -- frames ------------------------------------------------------------------
 

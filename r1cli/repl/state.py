@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from r1cli.config.providers import ProviderSpec, provider_names, resolve_provider
 from r1cli.config.settings import Settings
 from r1cli.core.events import Usage
-from r1cli.core.messages import Conversation, Message, Turn, replay_text, unmarked
+from r1cli.core.messages import Conversation, Message, Turn, answer_messages, unmarked
 from r1cli.core.params import (
     REASONING_MODES,
     UNSET_WORDS,
@@ -267,7 +267,7 @@ class ChatState:
                 self.conversation.messages.append(Message("user", prompt))
         else:
             messages = self.conversation.messages
-            while messages and messages[-1].role == "assistant":
+            while messages and messages[-1].role in ("assistant", "tool"):
                 messages.pop()
             prompt = messages[-1].content if messages else None
             if prompt is not None and drop_prompt:
@@ -287,9 +287,9 @@ class ChatState:
         if turn is None:
             return
         self.last_turn = turn
-        text = replay_text(turn.content, turn.status)
-        if text is not None:
-            self.conversation.messages.append(Message("assistant", text))
+        said = answer_messages(turn.content, turn.status, turn.exchange)
+        if said:
+            self.conversation.messages += said
         else:
             # A prompt whose turn said nothing is not sent again as context (history
             # keeps it, marked); /retry sends it again on purpose.

@@ -147,6 +147,7 @@ def test_show_json_has_the_documented_shape(db: Path) -> None:
         "usage",
         "cost",
         "created_at",
+        "tools",
     }
     assert set(reply["usage"]) == {
         "prompt_tokens",

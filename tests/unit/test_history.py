@@ -186,7 +186,9 @@ def test_answer_round_trips_with_usage_timings_and_signature(
         "usage",
         "cost",
         "created_at",
+        "tools",
     ]
+    assert reply["tools"] == []  # no tool calls in this answer
     assert reply["usage"] == {
         "prompt_tokens": 10,
         "completion_tokens": 20,

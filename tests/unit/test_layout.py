@@ -19,6 +19,9 @@ ALLOWED = {
     "prompt_toolkit": {"repl/"},
     "rich": {"render/"},
     "httpx": {"wire/"},
+    "mcp": {"mcp/"},
+    "mcp_types": {"mcp/"},
+    "httpx2": {"mcp/"},
 }
 # REPL modules that must stay testable without a terminal library.
 NO_PROMPT_TOOLKIT = ("repl/state.py", "repl/slash.py")
@@ -33,9 +36,20 @@ BELOW = {
     "providers": {"wire", "config", "core"},
     "history": {"config", "core"},
     "render": {"core"},
-    "engine": {"providers", "wire", "config", "history", "core"},
-    "repl": {"engine", "providers", "wire", "config", "history", "render", "core"},
+    "mcp": {"config", "core"},
+    "engine": {"providers", "wire", "config", "history", "mcp", "core"},
+    "repl": {
+        "engine",
+        "providers",
+        "wire",
+        "config",
+        "history",
+        "mcp",
+        "render",
+        "core",
+    },
     "cli": {
+        "mcp",
         "repl",
         "engine",
         "providers",

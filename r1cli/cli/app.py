@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 
 from r1cli import __version__
-from r1cli.cli.ask import Invocation, ask, chat
+from r1cli.cli.ask import ask, chat
+from r1cli.cli.options import Invocation
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
 

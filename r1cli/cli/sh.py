@@ -22,15 +22,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from r1cli.cli.ask import (
+from r1cli.cli.ask import build_runtime
+from r1cli.cli.boundary import Scope, error_boundary
+from r1cli.cli.options import (
     BaseUrlOpt,
     DebugOpt,
     ModelOpt,
     NoHistoryOpt,
     ProviderOpt,
-    build_runtime,
 )
-from r1cli.cli.boundary import Scope, error_boundary
 from r1cli.engine.runtime import TurnOptions
 from r1cli.errors import ProviderError, UsageError
 from r1cli.render.report import Report

@@ -6,13 +6,13 @@ stream speaks, and which quirks apply. Resolving a spec never touches the networ
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from r1cli.core.hosts import is_loopback_host
 from r1cli.core.redact import redact_url
 from r1cli.errors import ConfigError
 
@@ -115,17 +115,6 @@ BUILTIN: dict[str, ProviderSpec] = {
 }
 
 DEFAULT_PROVIDER = "openrouter"
-
-
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    # An address, not a prefix: "127.0.0.1.evil.example" is a remote name.
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def provider_names(custom: Mapping[str, Any] | None = None) -> list[str]:

@@ -29,13 +29,13 @@ from r1cli.engine.tools import ToolLoop, over_limit, round_messages
 from r1cli.errors import CostLimit, Interrupted, NetworkError, ProviderFailed, R1Error
 from r1cli.providers.base import StreamParser, loads
 from r1cli.providers.dialects import build_request, make_parser
+from r1cli.wire.failures import describe_body
 from r1cli.wire.http import HttpRequest
 from r1cli.wire.sse import SSEDecoder, SSEEvent, SSEOverflow
 from r1cli.wire.transport import (
     NetworkPolicy,
     StreamResponse,
     Target,
-    describe_body,
     open_stream,
 )
 

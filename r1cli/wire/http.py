@@ -12,6 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# Statuses worth a retry before any of the answer has arrived.
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
@@ -98,3 +101,11 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Who we are talking to, for messages: provider name and what fixes its key."""
+
+    provider: str
+    key_hint: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r1cli.config.providers import is_loopback_host
+from r1cli.core.hosts import is_loopback_host
 
 
 @pytest.mark.parametrize(

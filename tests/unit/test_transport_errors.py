@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from r1cli.errors import ProviderFailed, RequestRejected
-from r1cli.wire.transport import Target, retry_after_seconds, status_error
+from r1cli.wire.failures import retry_after_seconds, status_error
+from r1cli.wire.transport import Target
 from tests.support.streams import CASES
 
 

@@ -79,7 +79,7 @@ from r1cli.core.params import (
     validate_sampling,
 )
 from r1cli.engine.loop_guard import LoopMode
-from r1cli.engine.runtime import TurnOptions
+from r1cli.engine.resolve import TurnOptions
 
 if TYPE_CHECKING:
     from r1cli.engine.runtime import Runtime
@@ -400,7 +400,7 @@ def ask_once(
     """One question, one streamed answer, one history row (`extract`: stdout gets
     the last code block only)."""
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import read_stdin
+    from r1cli.engine.resolve import read_stdin
     from r1cli.render import choose_renderer
 
     check_sample_flags(opts)

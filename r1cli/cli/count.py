@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from r1cli.cli.boundary import error_boundary
-from r1cli.engine.runtime import TurnOptions
+from r1cli.engine.resolve import TurnOptions
 from r1cli.render.report import Report
 
 Str = Optional[str]  # noqa: UP045 - typer needs Optional at runtime on 3.10
@@ -80,7 +80,7 @@ def _count(opts: TurnOptions, report: Report, *, json_output: bool) -> None:
     from r1cli.engine.model_cache import cached_pricing
     from r1cli.engine.models import count_tokens
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import read_stdin, resolve
+    from r1cli.engine.resolve import read_stdin, resolve
     from r1cli.providers.dialects import counting_spec
     from r1cli.render.footer import format_cost
     from r1cli.wire.http import NetworkPolicy

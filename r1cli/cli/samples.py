@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from r1cli.cli.boundary import Scope
-from r1cli.engine.runtime import TurnOptions
+from r1cli.engine.resolve import TurnOptions
 from r1cli.errors import R1Error, UsageError
 from r1cli.render.report import Report
 

@@ -31,7 +31,7 @@ from r1cli.cli.options import (
     NoHistoryOpt,
     ProviderOpt,
 )
-from r1cli.engine.runtime import TurnOptions
+from r1cli.engine.resolve import TurnOptions
 from r1cli.errors import ProviderError, UsageError
 from r1cli.render.report import Report
 from r1cli.render.terminal import isatty
@@ -77,7 +77,7 @@ def sh(
 def ask_for_command(opts: TurnOptions, report: Report, scope: Scope) -> str:
     """The shell role's answer, as one command (fences and a `$ ` prompt removed)."""
     from r1cli.engine.prompt import build_prompt
-    from r1cli.engine.runtime import read_stdin
+    from r1cli.engine.resolve import read_stdin
     from r1cli.render.extract import ExtractRenderer
 
     text = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)

@@ -19,7 +19,8 @@ from r1cli.engine.batch_io import (
     record,
 )
 from r1cli.engine.ratelimit import RateLimiter
-from r1cli.engine.runtime import Runtime, TurnOptions
+from r1cli.engine.resolve import TurnOptions
+from r1cli.engine.runtime import Runtime
 from r1cli.errors import (
     Interrupted,
     ProviderError,

@@ -57,7 +57,7 @@ class TokenCount:
 
 
 def _target(spec: ProviderSpec) -> Target:
-    from r1cli.engine.runtime import key_hint
+    from r1cli.engine.resolve import key_hint
     from r1cli.wire.transport import Target
 
     return Target(spec.name, key_hint(spec))

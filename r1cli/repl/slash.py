@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,50 +18,21 @@ from r1cli.core.params import EFFORTS, PARAM_KINDS, REASONING_MODES
 from r1cli.core.redact import redact_url
 from r1cli.errors import UsageError
 from r1cli.render.footer import count as _count
-from r1cli.render.footer import format_cost
+from r1cli.repl import slash_conversation as conv
+from r1cli.repl.slash_base import (
+    Command,
+    SlashContext,
+    SlashResult,
+    code_blocks,
+    one_line,
+)
 from r1cli.repl.state import ChatState
 
 # A command word: "/model", "/copy". "/usr/bin/env …" is not one, so a prompt that
 # starts with a path is sent as typed; "//x" sends "/x".
 _COMMAND = re.compile(r"/([A-Za-z][\w-]*)(?:\s+(.*))?", re.DOTALL)
-_FENCE = re.compile(
-    r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1[`~]*[ \t]*$", re.M | re.S
-)
 
-
-@dataclass
-class SlashResult:
-    lines: list[str] = field(default_factory=list)
-    send: str | None = None  # a prompt to send as the next message
-    retry: bool = False  # ask again for the latest prompt
-    clear: bool = False  # clear the screen
-    exit: bool = False
-    recap: bool = False  # show the last turns of the (newly loaded) conversation
-
-
-@dataclass
-class SlashContext:
-    session: ChatState
-    # edit_text(text) -> edited text, or None when the user gave up
-    edit_text: Callable[[str], str | None]
-    # copy_text(text) -> how it was copied, e.g. "OSC 52 and wl-copy"
-    copy_text: Callable[[str], str]
-    cwd: Path = field(default_factory=Path.cwd)
-
-
-Handler = Callable[[SlashContext, str], SlashResult]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    usage: str
-    help: str
-    run: Handler
-    # What Tab offers for the argument: a fixed list, a function of the session,
-    # or "path" for file names.
-    complete: tuple[str, ...] | Callable[[ChatState], list[Any]] | str = ()
-    aliases: tuple[str, ...] = ()
+__all__ = ["COMMANDS", "Command", "SlashContext", "SlashResult", "code_blocks"]
 
 
 def parse(line: str) -> tuple[str, str] | None:
@@ -118,29 +87,6 @@ def help_lines() -> list[str]:
         "Ctrl-D quits · //text sends a line starting with /",
     ]
     return lines
-
-
-# -- helpers -----------------------------------------------------------------------
-
-
-def _cost(cost: float | None) -> str:
-    return "cost not reported" if cost is None else format_cost(cost)
-
-
-def code_blocks(markdown: str) -> list[str]:
-    """The fenced code blocks of a Markdown text, in order, without their fences."""
-    return [match.group(2) for match in _FENCE.finditer(markdown)]
-
-
-def _one_line(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _require_argument(argument: str, usage: str) -> str:
-    if not argument:
-        raise UsageError(f"usage: {usage}")
-    return argument
 
 
 # -- the commands ------------------------------------------------------------------
@@ -211,7 +157,7 @@ def _role(context: SlashContext, argument: str) -> SlashResult:
     lines = [f"role: {session.role or '(none)'}"]
     for name in sorted(roles):
         mark = "*" if name == session.role else " "
-        lines.append(f"{mark} {name}  {_one_line(roles[name].system)}")
+        lines.append(f"{mark} {name}  {one_line(roles[name].system)}")
     lines.append("/role NAME switches · /role off removes the system prompt")
     return SlashResult(lines)
 
@@ -237,28 +183,6 @@ def _reasoning(context: SlashContext, argument: str) -> SlashResult:
             ]
         )
     return SlashResult(text.splitlines())
-
-
-def _title(context: SlashContext, argument: str) -> SlashResult:
-    session = context.session
-    if not argument:
-        title = session.title()
-        return SlashResult([f"title: {title}" if title else "title: (not saved yet)"])
-    return SlashResult([f"title: {session.rename(argument)}"])
-
-
-def _fork(context: SlashContext, argument: str) -> SlashResult:
-    after: int | None = None
-    if argument:
-        try:
-            after = int(argument)
-        except ValueError:
-            raise UsageError("usage: /fork [N]") from None
-    old, new = context.session.fork(after)
-    turns = sum(1 for m in context.session.conversation.messages if m.role == "user")
-    return SlashResult(
-        [f"forked {old} after turn {turns}: now in {new} (the original is kept)"]
-    )
 
 
 def _effort(context: SlashContext, argument: str) -> SlashResult:
@@ -327,137 +251,6 @@ def _file(context: SlashContext, argument: str) -> SlashResult:
     )
 
 
-def _copy(context: SlashContext, argument: str) -> SlashResult:
-    answer = context.session.last_answer()
-    if not answer:
-        raise UsageError("nothing to copy yet: there is no answer")
-    what, _, which = argument.partition(" ")
-    if what and what != "code":
-        raise UsageError("usage: /copy [code [N]]")
-    text, label = answer, "the last answer"
-    if what == "code":
-        blocks = code_blocks(answer)
-        if not blocks:
-            raise UsageError("the last answer has no code block")
-        index = len(blocks)
-        if which.strip():
-            try:
-                index = int(which)
-            except ValueError:
-                raise UsageError("usage: /copy code [N]") from None
-            if not 1 <= index <= len(blocks):
-                raise UsageError(f"the last answer has {len(blocks)} code block(s)")
-        text, label = blocks[index - 1], f"code block {index} of {len(blocks)}"
-    how = context.copy_text(text)
-    return SlashResult([f"copied {label} ({_count(len(text))} characters) via {how}"])
-
-
-def _history(context: SlashContext, argument: str) -> SlashResult:
-    session = context.session
-    if session.store is None:
-        raise UsageError("history is off or unavailable")
-    limit = 10
-    if argument:
-        try:
-            limit = max(1, int(argument))
-        except ValueError:
-            raise UsageError("usage: /history [N]") from None
-    rows = session.store.list_conversations(limit)
-    if not rows:
-        return SlashResult(["no conversations yet"])
-    lines = []
-    for row in rows:
-        mark = "*" if row["id"] == session.conversation.id else " "
-        when = str(row.get("updated_at") or "")[:16].replace("T", " ")
-        count = row["message_count"]
-        lines.append(
-            f"{mark} {row['id']}  {when}  {count!s:>3} msgs  {_one_line(str(row.get('title') or ''))}"
-        )
-    lines.append("/load ID switches to one (a unique prefix is enough)")
-    return SlashResult(lines)
-
-
-def _load(context: SlashContext, argument: str) -> SlashResult:
-    cid = context.session.load(_require_argument(argument, "/load ID"))
-    count = len(context.session.conversation.messages)
-    return SlashResult([f"loaded conversation {cid} ({count} messages)"], recap=True)
-
-
-def _export(context: SlashContext, argument: str) -> SlashResult:
-    from r1cli.config.paths import write_private_file
-    from r1cli.history.export import to_markdown
-
-    session = context.session
-    data = session.conversation_data() or _memory_data(session)
-    if not data["messages"]:
-        raise UsageError("nothing to export yet")
-    if argument:
-        path = Path(argument).expanduser()
-        path = path if path.is_absolute() else context.cwd / path
-    else:
-        path = _free_name(context.cwd, f"r1-{str(data['id'])[:8]}")
-    try:
-        write_private_file(path, to_markdown(data, reasoning=True))
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return SlashResult([f"exported to {path}"])
-
-
-def _free_name(folder: Path, stem: str) -> Path:
-    path = folder / f"{stem}.md"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stem}-{n}.md"
-    return path
-
-
-def _memory_data(session: ChatState) -> dict[str, Any]:
-    """The export shape for a conversation that is not in history (history off)."""
-    from r1cli.history.ids import derive_title, utc_now
-
-    messages = session.conversation.messages
-    first = next((m.content for m in messages if m.role == "user"), "")
-    return {
-        "id": "unsaved",
-        "title": derive_title(first),
-        "model": session.model,
-        "provider": session.spec.name,
-        "created_at": utc_now(),
-        "system": session.conversation.system,
-        "messages": [
-            {
-                "role": m.role,
-                "content": m.content,
-                "reasoning": "",
-                "status": "complete",
-                "model": session.model if m.role == "assistant" else None,
-            }
-            for m in messages
-        ],
-    }
-
-
-def _usage(context: SlashContext, argument: str) -> SlashResult:
-    session = context.session
-    usage = session.usage
-    lines = [
-        f"{_count(usage.answers)} answers · {_count(usage.prompt_tokens)} in · "
-        f"{_count(usage.completion_tokens)} out ({_count(usage.reasoning_tokens)} "
-        f"reasoning) · {_cost(usage.cost)}"
-    ]
-    window = session.context_window
-    used = session.estimated_context_tokens()
-    if window:
-        lines.append(
-            f"context: about {_count(used)} of {_count(window)} tokens "
-            f"({used * 100 / window:.0f}%)"
-        )
-    else:
-        lines.append(f"context: about {_count(used)} tokens (window size unknown)")
-    return SlashResult(lines)
-
-
 def _clear(context: SlashContext, argument: str) -> SlashResult:
     return SlashResult(clear=True)
 
@@ -475,7 +268,7 @@ def _providers(session: ChatState) -> list[str]:
 
 
 def _conversations(session: ChatState) -> list[tuple[str, str]]:
-    return [(cid, _one_line(title, 40)) for cid, title in session.conversation_ids()]
+    return [(cid, one_line(title, 40)) for cid, title in session.conversation_ids()]
 
 
 def _param_names(session: ChatState) -> list[str]:
@@ -518,15 +311,19 @@ COMMANDS: tuple[Command, ...] = (
         "copy",
         "[code [N]]",
         "copy the last answer, or a code block of it",
-        _copy,
+        conv.copy,
         ("code",),
     ),
-    Command("history", "[N]", "recent conversations", _history),
-    Command("load", "ID", "switch to a saved conversation", _load, _conversations),
-    Command("title", "[TEXT]", "show or rename this conversation's title", _title),
-    Command("fork", "[N]", "continue a copy of this conversation from turn N", _fork),
-    Command("export", "[PATH]", "save this conversation as Markdown", _export, "path"),
-    Command("usage", "", "tokens and cost of this conversation", _usage),
+    Command("history", "[N]", "recent conversations", conv.history),
+    Command("load", "ID", "switch to a saved conversation", conv.load, _conversations),
+    Command("title", "[TEXT]", "show or rename this conversation's title", conv.title),
+    Command(
+        "fork", "[N]", "continue a copy of this conversation from turn N", conv.fork
+    ),
+    Command(
+        "export", "[PATH]", "save this conversation as Markdown", conv.export, "path"
+    ),
+    Command("usage", "", "tokens and cost of this conversation", conv.usage),
     Command("clear", "", "clear the screen", _clear),
     Command("exit", "", "quit (or Ctrl-D)", _exit, aliases=("quit", "q")),
 )

@@ -33,7 +33,8 @@ from r1cli.core.params import (
 from r1cli.core.sink import TurnSink
 from r1cli.engine.model_cache import cached_context_length
 from r1cli.engine.prompt import build_prompt, read_attachment
-from r1cli.engine.runtime import Runtime, TurnOptions
+from r1cli.engine.resolve import TurnOptions
+from r1cli.engine.runtime import Runtime
 from r1cli.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ import pytest
 
 from r1cli.cli.ask import build_runtime
 from r1cli.config.keys import MissingKey
-from r1cli.engine.runtime import TurnOptions
+from r1cli.engine.resolve import TurnOptions
 from r1cli.render.report import Report
 from tests.support.canary import CANARY, assert_no_canary, home_files_except_keys
 from tests.support.pty_session import PtySession, pty_env

@@ -30,7 +30,8 @@ from r1cli.engine.model_cache import (
     read_cache,
     write_cache,
 )
-from r1cli.engine.runtime import Runtime, TurnOptions
+from r1cli.engine.resolve import TurnOptions
+from r1cli.engine.runtime import Runtime
 from r1cli.render.models_view import format_price, show_table
 from r1cli.repl.state import ChatState
 from tests.support.canary import CANARY, assert_no_canary

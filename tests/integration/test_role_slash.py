@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from r1cli.engine.runtime import Runtime, TurnOptions
+from r1cli.engine.resolve import TurnOptions
+from r1cli.engine.runtime import Runtime
 from r1cli.errors import UsageError
 from r1cli.render.plain import PlainRenderer
 from r1cli.repl import slash

@@ -22,7 +22,8 @@ import pytest
 
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import INTERRUPTED_MARKER, Turn
-from r1cli.engine.runtime import Runtime, TurnOptions
+from r1cli.engine.resolve import TurnOptions
+from r1cli.engine.runtime import Runtime
 from r1cli.errors import ConfigError, NetworkError, ProviderFailed, UsageError
 from r1cli.render.plain import PlainRenderer
 from r1cli.repl import slash

@@ -46,7 +46,15 @@ class Report:
             sys.stderr.flush()
 
     def warn(self, message: str) -> None:
-        self.line(f"warning: {self.clean(message)}")
+        text = self.clean(message)
+        self.line(f"warning: {text}")
+        if self.json:
+            # A script reading events learns it too (an answer with no text, a
+            # history that could not be saved), not only a person reading stderr.
+            from r1cli.render.jsonl import write_line
+
+            with contextlib.suppress(OSError, ValueError, R1Error):
+                write_line(sys.stdout.buffer, {"type": "warning", "message": text})
 
     def hint(self, text: str) -> None:
         self.line(f"hint: {self.clean(text)}")

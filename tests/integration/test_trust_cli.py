@@ -197,3 +197,25 @@ def test_a_damaged_history_still_delivers_the_answer(
         f"error: history database is damaged (not an SQLite database): {db}"
     ]
     assert f"hint: move it aside (mv '{db}'" in listed.stderr
+
+
+def test_an_answer_without_text_is_said_on_stderr_and_as_a_json_event(
+    call_r1: RunR1, server: FakeServer
+) -> None:
+    only_thinking = [
+        chat_chunk({"reasoning": "hmm"}),
+        chat_chunk({"content": ""}, "stop"),
+        b"data: [DONE]\n\n",
+    ]
+    server.queue(sse_reply(only_thinking), sse_reply(only_thinking))
+    plain = ask(call_r1, server, "hi")
+    assert plain.returncode == 0
+    assert "warning: the model finished without an answer" in plain.stderr
+    events = [
+        json.loads(line)
+        for line in ask(call_r1, server, "--json", "hi").stdout.splitlines()
+    ]
+    warnings = [e for e in events if e["type"] == "warning"]
+    assert len(warnings) == 1
+    assert warnings[0]["message"].startswith("the model finished without an answer")
+    assert events[-1]["type"] == "done"

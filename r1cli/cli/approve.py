@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from r1cli.core.events import ToolCall
 from r1cli.mcp.approval import Answer
+from r1cli.render.terminal import TermAttrs, terminal_mode
 from r1cli.render.toolline import tool_line
 
 PROMPT = "  run it? [y]es / [n]o / [a]lways for this tool this session: "
@@ -41,25 +42,12 @@ def ask_on_terminal(call: ToolCall) -> Answer:
 @contextlib.contextmanager
 def line_mode() -> Iterator[None]:
     """Echo, line editing and CR → NL on for one line; type-ahead dropped."""
-    try:
-        import termios
+    import termios
 
-        fd = sys.stdin.fileno()
-        saved = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError):
+    def cooked(attrs: TermAttrs) -> TermAttrs:
+        attrs[0] |= termios.ICRNL
+        attrs[3] |= termios.ECHO | termios.ICANON
+        return attrs
+
+    with terminal_mode(cooked, flush_input=True):
         yield
-        return
-    cooked = list(saved)
-    cooked[0] |= termios.ICRNL
-    cooked[3] |= termios.ECHO | termios.ICANON
-    try:
-        termios.tcflush(fd, termios.TCIFLUSH)
-        termios.tcsetattr(fd, termios.TCSANOW, cooked)
-    except termios.error:
-        yield
-        return
-    try:
-        yield
-    finally:
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)

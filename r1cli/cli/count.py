@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from r1cli.cli.boundary import error_boundary
+from r1cli.cli.options import (
+    BaseUrlOpt,
+    DebugOpt,
+    FileOpt,
+    ModelOpt,
+    ProviderOpt,
+    RoleOpt,
+    StdinEncodingOpt,
+    SystemOpt,
+)
 from r1cli.engine.resolve import TurnOptions
 from r1cli.render.report import Report
 
@@ -27,33 +36,18 @@ def count(
         Optional[list[str]],  # noqa: UP045
         typer.Argument(help="The prompt; stdin is added when piped."),
     ] = None,
-    model: Annotated[Str, typer.Option("--model", "-m", help="Model name.")] = None,
-    provider: Annotated[
-        Str, typer.Option("--provider", "-p", help="Provider (default openrouter).")
-    ] = None,
-    base_url: Annotated[
-        Str, typer.Option("--base-url", help="Override the provider's base URL.")
-    ] = None,
-    system: Annotated[
-        Str, typer.Option("--system", "-s", help="System prompt.")
-    ] = None,
-    file: Annotated[
-        Optional[list[Path]],  # noqa: UP045
-        typer.Option("--file", "-f", help="Attach a text file (repeatable)."),
-    ] = None,
-    role: Annotated[
-        Str, typer.Option("--role", "-r", help="A role ('r1 roles' lists them).")
-    ] = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    base_url: BaseUrlOpt = None,
+    system: SystemOpt = None,
+    file: FileOpt = None,
+    role: RoleOpt = None,
     json_output: Annotated[
         bool,
         typer.Option("--json", help='{"input_tokens", "exact", "input_cost"}.'),
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show request details and tracebacks.")
-    ] = False,
-    stdin_encoding: Annotated[
-        str, typer.Option("--stdin-encoding", help="Encoding of piped stdin.")
-    ] = "utf-8",
+    debug: DebugOpt = False,
+    stdin_encoding: StdinEncodingOpt = "utf-8",
 ) -> None:
     """Count the input tokens of the request `ask` would send, and their cost."""
     report = Report(debug=debug)

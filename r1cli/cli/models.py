@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from r1cli.cli.boundary import error_boundary
+from r1cli.cli.options import BaseUrlOpt, DebugOpt, NoColorOpt, ProviderOpt
 from r1cli.render.report import Report
 
 if TYPE_CHECKING:
@@ -23,12 +24,8 @@ Str = Optional[str]  # noqa: UP045 - typer needs Optional at runtime on 3.10
 
 
 def models(
-    provider: Annotated[
-        Str, typer.Option("--provider", "-p", help="Provider (default openrouter).")
-    ] = None,
-    base_url: Annotated[
-        Str, typer.Option("--base-url", help="Override the provider's base URL.")
-    ] = None,
+    provider: ProviderOpt = None,
+    base_url: BaseUrlOpt = None,
     search: Annotated[
         Str, typer.Option("--search", help="Only ids or names containing TEXT.")
     ] = None,
@@ -38,10 +35,8 @@ def models(
     json_output: Annotated[
         bool, typer.Option("--json", help="A JSON array of models on stdout.")
     ] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show request details and tracebacks.")
-    ] = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """List a provider's models: context length and $ per million tokens (cached a day).
 

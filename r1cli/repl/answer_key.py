@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from types import FrameType
+
+from r1cli.render.terminal import TermAttrs, terminal_mode
 
 ANSWER_NOW_KEY = b"\x05"  # Ctrl-E: "end the thinking"
 
@@ -22,32 +23,23 @@ ANSWER_NOW_KEY = b"\x05"  # Ctrl-E: "end the thinking"
 @contextlib.contextmanager
 def answer_now_key(on_key: Callable[[], None]) -> Iterator[None]:
     """While the block runs, Ctrl-E calls `on_key` (on a terminal; else nothing)."""
-    try:
-        import termios
+    import termios
 
-        fd = sys.stdin.fileno()
-        saved = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError):
-        yield
-        return
-    attrs = list(saved)
-    chars = list(attrs[6])
-    chars[termios.VQUIT] = ANSWER_NOW_KEY
-    attrs[6] = chars
+    def quit_key_is_ours(attrs: TermAttrs) -> TermAttrs:
+        chars = list(attrs[6])
+        chars[termios.VQUIT] = ANSWER_NOW_KEY
+        attrs[6] = chars
+        return attrs
 
     def handler(signum: int, frame: FrameType | None) -> None:
         on_key()
 
+    # The terminal turns the key into SIGQUIT; while the block runs, that is ours.
     previous = signal.signal(signal.SIGQUIT, handler)
     try:
-        termios.tcsetattr(fd, termios.TCSANOW, attrs)
-    except termios.error:
-        signal.signal(signal.SIGQUIT, previous)
-        yield
-        return
-    try:
-        yield
+        with terminal_mode(quit_key_is_ours) as changed:
+            if not changed:
+                signal.signal(signal.SIGQUIT, previous)
+            yield
     finally:
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)
         signal.signal(signal.SIGQUIT, previous)

@@ -10,7 +10,6 @@ unechoed, for the next prompt.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 
 from prompt_toolkit.completion import CompleteEvent
@@ -20,6 +19,8 @@ from prompt_toolkit.key_binding import (
     KeyPressEvent,
     merge_key_bindings,
 )
+
+from r1cli.render.terminal import TermAttrs, terminal_mode
 
 
 def key_bindings() -> KeyBindingsBase:
@@ -122,24 +123,12 @@ def keys_not_echoed() -> Iterator[None]:
     Enter stays CR, so a message typed ahead is sent when the prompt returns, as in
     a shell); Ctrl-C still sends SIGINT.
     """
-    try:
-        import termios
+    import termios
 
-        fd = sys.stdin.fileno()
-        saved = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError):
+    def quiet(attrs: TermAttrs) -> TermAttrs:
+        attrs[0] &= ~termios.ICRNL  # iflag: CR is not turned into NL (Ctrl-J here)
+        attrs[3] &= ~(termios.ECHO | termios.ICANON)  # lflag; ISIG stays on
+        return attrs
+
+    with terminal_mode(quiet):
         yield
-        return
-    quiet = list(saved)
-    quiet[0] &= ~termios.ICRNL  # iflag: CR is not turned into NL (Ctrl-J here)
-    quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflag; ISIG stays on
-    try:
-        termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    except termios.error:
-        yield
-        return
-    try:
-        yield
-    finally:
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(fd, termios.TCSANOW, saved)

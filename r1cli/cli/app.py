@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from r1cli import __version__
+from r1cli.cli import coerce
 from r1cli.cli.ask import Invocation, ask, chat
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
@@ -27,6 +28,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the installed typer
     _click_errors = importlib.import_module("click.exceptions")
 CommandLineError: type[Exception] = _click_errors.UsageError
+
+# Typer's pydantic-based conversion only for values the fast path cannot read.
+coerce.install()
 
 app = typer.Typer(
     name="r1",

@@ -10,13 +10,13 @@ with keys in them to the new origin. Nothing above this module sees an httpx exc
 from __future__ import annotations
 
 import email.utils
-import functools
 import ipaddress
 import json
 import os
 import random
 import re
 import ssl
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -26,13 +26,25 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
+# httpx's package imports its command-line tool, and with it click, rich and pygments
+# (~40 ms), when they are installed; r1 never runs it. A None entry makes that import
+# fail, and httpx falls back to a stub `main` (its own path when click is missing).
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 import httpx
 
 from r1cli.core.redact import redact_headers, redact_json, redact_text
-from r1cli.errors import NetworkError, ProviderError, ProviderFailed, RequestRejected
+from r1cli.errors import (
+    NetworkError,
+    ProviderError,
+    ProviderFailed,
+    RequestRejected,
+)
 from r1cli.wire import inflate
 from r1cli.wire.deadline import Watch, install
 from r1cli.wire.http import HttpRequest, NetworkPolicy, error_message, loads
+from r1cli.wire.tls import client_context
 
 __all__ = ["NetworkPolicy", "StreamResponse", "Target", "open_stream"]
 
@@ -184,11 +196,10 @@ def warm_up() -> None:
     httpx.Client(verify=_tls_context()).close()  # imports httpcore
 
 
-@functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """One TLS context per process: loading the CA bundle costs ~40 ms, and the REPL
-    sends many requests. Built as httpx would (SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
-    return httpx.create_ssl_context()
+    """One TLS context per process (wire.tls): loading the CA bundle costs ~40 ms,
+    the REPL sends many requests, and a pre-opened connection must match it."""
+    return client_context()
 
 
 def _send(

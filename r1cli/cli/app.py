@@ -18,6 +18,7 @@ import typer
 from r1cli import __version__
 from r1cli.cli import coerce
 from r1cli.cli.ask import Invocation, ask, chat
+from r1cli.core import shutdown
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
 
@@ -32,7 +33,10 @@ CommandLineError: type[Exception] = _click_errors.UsageError
 # Typer's pydantic-based conversion only for values the fast path cannot read.
 coerce.install()
 
-app = typer.Typer(
+# The commands other than ask and chat are mounted on first need (`_mount_subcommands`):
+# `r1 "question"` should not import and inspect eleven command modules it never runs.
+# Importers of `app` get it whole, through the module's __getattr__ below.
+_app = typer.Typer(
     name="r1",
     help="Chat with reasoning models (DeepSeek R1 0528 first) from your terminal.",
     add_completion=False,
@@ -65,7 +69,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def root(
     version: Annotated[
         bool,
@@ -84,11 +88,27 @@ def root(
     """
 
 
-app.command("ask", context_settings={"ignore_unknown_options": False})(ask)
-app.command("chat")(chat)
+_app.command("ask", context_settings={"ignore_unknown_options": False})(ask)
+_app.command("chat")(chat)
+# Commands that need only themselves on the app to run (their help and errors name no
+# other command).
+SELF_CONTAINED = ("ask", "chat")
+_mounted: list[bool] = []
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the whole command tree (completions, help tests, tools)."""
+    if name == "app":
+        _mount_subcommands()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _mount_subcommands() -> None:
+    if _mounted:
+        return
+    _mounted.append(True)
+    app = _app
     from r1cli.cli.batch import HELP, batch
     from r1cli.cli.config import config_app
     from r1cli.cli.count import count
@@ -113,6 +133,7 @@ def _mount_subcommands() -> None:
 
 
 def _mount_roles_sh_completion() -> None:
+    app = _app
     from r1cli.cli.completion import completion
     from r1cli.cli.roles import roles
     from r1cli.cli.sh import sh
@@ -120,9 +141,6 @@ def _mount_roles_sh_completion() -> None:
     app.command("roles")(roles)
     app.command("sh")(sh)
     app.command("completion")(completion)
-
-
-_mount_subcommands()
 
 
 def with_default_command(args: list[str], stdin_is_tty: bool) -> list[str]:
@@ -135,8 +153,14 @@ def with_default_command(args: list[str], stdin_is_tty: bool) -> list[str]:
     return ["ask", *args]
 
 
-def run(args: list[str]) -> None:
-    """Run the command line `args`; exits the process with the command's code."""
+def run(args: list[str], *, process: bool = False) -> None:
+    """Run the command line `args`; exits the process with the command's code.
+
+    `process`: this is the process's own entry point, which may end without the
+    interpreter's teardown once the command has closed what it opened (core.shutdown).
+    """
+    if process:
+        shutdown.arm()
     _degrade_unencodable_output()
     for number, arg in enumerate(args, 1):
         # Python decodes argv with surrogateescape: invalid UTF-8 bytes show up as
@@ -155,14 +179,18 @@ def run(args: list[str]) -> None:
     stdin_tty = bool(sys.stdin and not sys.stdin.closed and sys.stdin.isatty())
     full = with_default_command(args, stdin_tty)
     invocation = Invocation(defaulted=full[:1] != args[:1])
+    if full[0] not in SELF_CONTAINED:
+        _mount_subcommands()
     try:
-        code = app(args=full, prog_name="r1", standalone_mode=False, obj=invocation)
+        code = _app(args=full, prog_name="r1", standalone_mode=False, obj=invocation)
     except CommandLineError as exc:
         sys.exit(_usage_error(exc))
     except typer.Abort:
         Report().line("interrupted")
         sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    final = code if isinstance(code, int) else 0
+    shutdown.fast_exit(final)  # returns unless allowed and everything closed
+    sys.exit(final)
 
 
 def _usage_error(exc: Exception) -> int:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from r1cli.cli.boundary import Scope, error_boundary
+from r1cli.core import shutdown
 from r1cli.core.params import (
     Effort,
     ReasoningMode,
@@ -384,6 +385,7 @@ def ask_once(
     from r1cli.engine.runtime import read_stdin
     from r1cli.render import choose_renderer
 
+    shutdown.allow()  # everything this opens is closed before a fast exit
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
     runtime = scope.runtime = build_runtime(opts, report)

@@ -24,6 +24,7 @@ from r1cli.config.keys import require_key
 from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec, resolve_provider
 from r1cli.config.settings import Settings, load_settings
+from r1cli.core import shutdown
 from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Turn
 from r1cli.core.params import ReasoningMode, Sampling, merge_params
@@ -261,7 +262,9 @@ class Runtime:
         from r1cli.history.store import HistoryStore
 
         try:
-            return HistoryStore.open(self.paths.history_db)
+            store = HistoryStore.open(self.paths.history_db)
+            shutdown.register(store.close)  # closed before a one-shot's fast exit
+            return store
         except HistoryError as exc:
             self.history_problem = exc
             self.notify(

@@ -420,7 +420,6 @@ def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
 
 def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
     """`Runtime.from_options`; with no key on a terminal, first offer to store one."""
-    from r1cli.cli.keys import offer_to_store_key
     from r1cli.config.keys import MissingKey
     from r1cli.engine.runtime import Runtime
 
@@ -432,6 +431,8 @@ def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
     try:
         return build()
     except MissingKey as exc:
+        from r1cli.cli.keys import offer_to_store_key
+
         if not offer_to_store_key(exc.provider):
             raise
     return build()

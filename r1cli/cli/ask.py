@@ -388,7 +388,7 @@ def ask_once(
     shutdown.allow()  # everything this opens is closed before a fast exit
     # A usage error (empty prompt, bad stdin) is reported before a missing key.
     prompt = build_prompt(opts.words, read_stdin(opts.stdin_encoding), opts.files)
-    runtime = scope.runtime = build_runtime(opts, report)
+    runtime = scope.runtime = build_runtime(opts, report, preconnect=True)
     report.debug = runtime.settings.debug
     conversation = runtime.initial_conversation(opts)
     conversation.add_user(prompt)
@@ -418,14 +418,21 @@ def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
     Repl(ChatState(runtime, opts), report).run(first)
 
 
-def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
-    """`Runtime.from_options`; with no key on a terminal, first offer to store one."""
+def build_runtime(
+    opts: TurnOptions, report: Report, *, preconnect: bool = False
+) -> Runtime:
+    """`Runtime.from_options`; with no key on a terminal, first offer to store one
+    (`preconnect`: open the provider's connection now, for a request sent at once)."""
     from r1cli.config.keys import MissingKey
     from r1cli.engine.runtime import Runtime
 
     def build() -> Runtime:
         return Runtime.from_options(
-            opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
+            opts,
+            secrets=report.secrets,
+            notify=report.warn,
+            debug=report.debug_line,
+            preconnect=preconnect,
         )
 
     try:

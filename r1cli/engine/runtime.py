@@ -91,6 +91,7 @@ class Runtime:
         secrets: list[str] | None = None,
         notify: Notify = _ignore,
         debug: Notify = _ignore,
+        preconnect: bool = False,
     ) -> None:
         self.paths = paths
         self.settings = settings
@@ -102,6 +103,10 @@ class Runtime:
         self.notify = notify
         self.debug = debug
         self.key = self.find_key(spec)
+        if preconnect:  # TCP and TLS overlap opening history and importing httpx
+            from r1cli.wire.preconnect import start
+
+            start(spec.base_url, settings.connect_timeout)
         # Why history could not be opened, if it could not (for -c/--cid's error).
         self.history_problem: R1Error | None = None
         self.store: HistoryStore | None = self._open_history()
@@ -119,6 +124,7 @@ class Runtime:
         notify: Notify = _ignore,
         debug: Notify = _ignore,
         paths: Paths | None = None,
+        preconnect: bool = False,
     ) -> Runtime:
         paths = paths or resolve_paths()
         settings, spec, model = resolve(opts, paths)
@@ -131,6 +137,7 @@ class Runtime:
             secrets=secrets,
             notify=notify,
             debug=debug,
+            preconnect=preconnect,
         )
 
     # -- provider and key ---------------------------------------------------------

@@ -8,6 +8,7 @@ Anthropic, DeepSeek and ModelsLab shapes), which is why they live below the prov
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -98,3 +99,14 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost or a loopback address (not a name that merely starts like one)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -10,7 +10,6 @@ with keys in them to the new origin. Nothing above this module sees an httpx exc
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json
 import os
 import random
@@ -43,7 +42,13 @@ from r1cli.errors import (
 )
 from r1cli.wire import inflate
 from r1cli.wire.deadline import Watch, install
-from r1cli.wire.http import HttpRequest, NetworkPolicy, error_message, loads
+from r1cli.wire.http import (
+    HttpRequest,
+    NetworkPolicy,
+    error_message,
+    is_loopback_host,
+    loads,
+)
 from r1cli.wire.tls import client_context
 
 __all__ = ["NetworkPolicy", "StreamResponse", "Target", "open_stream"]
@@ -177,17 +182,6 @@ def open_stream(
                 _announce(notify, f"{error.message}; retrying in {wait:.1f} s")
             _sleep_within(watch, wait)
             attempt += 1
-
-
-def is_loopback_host(host: str) -> bool:
-    """localhost or a loopback address (not a name that merely starts like one)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def warm_up() -> None:

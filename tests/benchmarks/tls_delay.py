@@ -140,6 +140,7 @@ class TlsDelayFront:
         self._relay = socket.create_server(("127.0.0.1", 0))
         self._tls = socket.create_server(("127.0.0.1", 0))
         self.port = self._relay.getsockname()[1]
+        self.connections = 0  # TCP connections accepted (tests: was one reused?)
 
     @property
     def url(self) -> str:
@@ -162,6 +163,7 @@ class TlsDelayFront:
                 client, _ = self._relay.accept()
             except OSError:
                 return
+            self.connections += 1
             upstream = socket.create_connection(("127.0.0.1", tls_port))
             for sock in (client, upstream):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -32,3 +32,11 @@ def client_context() -> ssl.SSLContext:
     """The shared client context (built once, by whichever thread asks first)."""
     with _lock:  # the preconnect thread and the main thread may ask at once
         return _build()
+
+
+@functools.cache
+def no_trust_context() -> ssl.SSLContext:
+    """A context that verifies as strictly as the client context but trusts no
+    certificate: for clients that never speak TLS (plain http to loopback, where no
+    proxy applies), so any handshake they did attempt would fail, not pass."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

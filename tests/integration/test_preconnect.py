@@ -4,6 +4,7 @@ request's client when it is equivalent, never when it is not."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,3 +138,38 @@ def test_the_client_context_is_built_as_httpx_builds_its_default(
         assert ours.options == theirs.options
     finally:
         tls._build.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("url", "plain"),
+    [
+        ("http://127.0.0.1:8080/v1/chat/completions", True),
+        ("http://localhost:8080/v1", True),
+        ("https://127.0.0.1:8443/v1", False),
+        # A proxy may carry it, and the proxy may speak TLS: the real trust store.
+        ("http://example.invalid/v1", False),
+    ],
+)
+def test_only_plain_http_to_loopback_skips_the_ca_bundle(url: str, plain: bool) -> None:
+    from r1cli.wire import transport
+    from r1cli.wire.deadline import Watch
+
+    with transport._client(POLICY, url, Watch()) as client:
+        pool = client._transport._pool  # type: ignore[attr-defined]
+        context = pool._ssl_context
+    expected = tls.no_trust_context() if plain else tls.client_context()
+    assert context is expected
+
+
+def test_the_no_trust_context_fails_every_handshake(
+    front: tuple[FakeServer, TlsDelayFront],
+) -> None:
+    """Even a certificate the client context trusts is refused: a client that was
+    wrongly given it fails closed."""
+    _, tls_front = front
+    assert tls.client_context().cert_store_stats()["x509_ca"] >= 1
+    with (
+        socket.create_connection(("127.0.0.1", tls_front.port), 2) as raw,
+        pytest.raises(ssl.SSLCertVerificationError),
+    ):
+        tls.no_trust_context().wrap_socket(raw, server_hostname="127.0.0.1")

@@ -16,8 +16,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpcore
 from httpcore._backends.sync import SyncStream
@@ -27,8 +26,9 @@ from r1cli.wire import preconnect
 from r1cli.wire.tls import client_context
 
 
-@dataclass(frozen=True, slots=True)
-class _Limit:
+class _Limit(NamedTuple):
+    # A tuple: the engine renews the idle deadline at every token, and a frozen
+    # dataclass's __init__ costs several times a tuple's.
     at: float
     message: str
     hint: str | None

@@ -50,6 +50,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# The r1cli the clients import (`--tree`: another checkout, for a before/after pair
+# measured by the same benchmark code).
+TREE = ROOT
 
 from tests.support.fakeserver import (  # noqa: E402
     FakeServer,
@@ -135,7 +138,7 @@ def _env(home: str, **extra: str) -> dict[str, str]:
         "R1CLI_API_KEY": "x",
         "NO_PROXY": "127.0.0.1,localhost",
         "TERM": "xterm-256color",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(TREE),
     }
     return env | extra
 
@@ -518,7 +521,8 @@ def repl_figures(runs: int) -> list[Figure]:
             argv = ["chat", "--provider", "openai", "--base-url", f"{server.url}/v1"]
             started = time.perf_counter()
             session = PtySession(
-                [*argv, "-m", "m"], pty_env(Path(home) / str(n), R1CLI_API_KEY="x")
+                [*argv, "-m", "m"],
+                pty_env(Path(home) / str(n), R1CLI_API_KEY="x", PYTHONPATH=str(TREE)),
             )
             try:
                 session.wait_for(session.at_empty_prompt)
@@ -619,7 +623,7 @@ def chat_start_figure(runs: int) -> Figure:
         }  # fmt: skip
 
         def ready(name: str) -> float:
-            env = pty_env(Path(home), R1CLI_API_KEY="x")
+            env = pty_env(Path(home), R1CLI_API_KEY="x", PYTHONPATH=str(TREE))
             started = time.perf_counter()
             session = Session(commands[name], env)
             try:
@@ -726,7 +730,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller, one run each")
     parser.add_argument("--startup", action="store_true",
                         help="only the start-up figures (issue 15)")  # fmt: skip
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="the checkout whose r1cli to measure (default: this one)")  # fmt: skip
     args = parser.parse_args(argv)
+    global TREE
+    TREE = args.tree.resolve()
     runs = 1 if args.quick else 3
     paced = 600 if args.quick else 2000
 
@@ -734,7 +742,8 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stderr, flush=True)
 
     log(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, r1 = {' '.join(r1_command())}"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"r1 = {' '.join(r1_command())}, r1cli from {TREE}"
     )
     log("start-up and imports …")
     figures = startup_figures(5 if args.quick else 10) + import_figures()

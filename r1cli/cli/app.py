@@ -214,7 +214,8 @@ def run(args: list[str], *, process: bool = False) -> None:
             )
     stdin_tty = bool(sys.stdin and not sys.stdin.closed and sys.stdin.isatty())
     full = with_default_command(args, stdin_tty)
-    if full in (["--help"], ["-h"]):
+    # A command added to COMMANDS without a summary falls back to the whole app.
+    if full in (["--help"], ["-h"]) and set(SUMMARIES) == set(COMMANDS):
         sys.exit(_root_help())
     from r1cli.cli.ask import Invocation
 

@@ -91,6 +91,12 @@ def test_a_piped_one_shot_imports_only_its_path(r1_home: Path, history: bool) ->
     assert bool(stores) is history, stores
 
 
+def test_every_command_has_a_summary() -> None:
+    assert set(app_module.SUMMARIES) == set(app_module.COMMANDS), (
+        "a new command needs its summary in cli.app.SUMMARIES (r1 --help lists it)"
+    )
+
+
 def test_root_help_from_the_summaries_is_the_whole_apps_help(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

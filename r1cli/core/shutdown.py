@@ -10,13 +10,17 @@ disk and its WAL checkpointed) and stdout and stderr flushed. Any failure there 
 and the ordinary exit runs as before.
 
 Threads still running are daemons by design (spinner, ticker, a connection opened
-ahead of the request); `os._exit` ends them as the ordinary exit would.
+ahead of the request); `os._exit` ends them as the ordinary exit would. A live
+non-daemon thread is work the ordinary exit would wait for: then it is the ordinary
+exit. `atexit` handlers and finalizers do not run: code on the one-shot path that
+needs closing registers it here (or closes it before returning).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 
 _closers: list[Callable[[], None]] = []
@@ -43,7 +47,7 @@ def register(closer: Callable[[], None]) -> None:
 def fast_exit(code: int) -> None:
     """`os._exit(code)` once everything is closed and flushed; returns when that is not
     allowed or not possible (then the caller exits normally)."""
-    if not (_state["armed"] and _state["allowed"]):
+    if not (_state["armed"] and _state["allowed"]) or _busy_threads():
         return
     try:
         while _closers:
@@ -54,3 +58,11 @@ def fast_exit(code: int) -> None:
     except Exception:  # a closed pipe, a failing close: the ordinary exit reports it
         return
     os._exit(code)
+
+
+def _busy_threads() -> bool:
+    main = threading.main_thread()
+    return any(
+        thread is not main and not thread.daemon and thread.is_alive()
+        for thread in threading.enumerate()
+    )

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     from r1cli.cli.app import run
 
-    run(args)
+    run(args, process=argv is None)
 
 
 def _exit_after_version() -> None:

@@ -71,6 +71,7 @@ from r1cli.cli.options import (
     read_schema,
 )
 from r1cli.cli.samples import ask_samples, check_sample_flags
+from r1cli.core import shutdown
 from r1cli.core.params import (
     Effort,
     ReasoningMode,
@@ -409,7 +410,8 @@ def ask_once(
     if opts.samples is not None:
         ask_samples(opts, report, scope, prompt)
         return
-    runtime = scope.runtime = build_runtime(opts, report)
+    shutdown.allow()  # everything this opens is closed before a fast exit
+    runtime = scope.runtime = build_runtime(opts, report, preconnect=True)
     report.debug = runtime.settings.debug
     if runtime.params.schema is not None:
         # A provider without structured output is refused before anything is
@@ -463,20 +465,28 @@ def open_repl(opts: TurnOptions, report: Report, scope: Scope) -> None:
         runtime.close_tools()
 
 
-def build_runtime(opts: TurnOptions, report: Report) -> Runtime:
-    """`Runtime.from_options`; with no key on a terminal, first offer to store one."""
-    from r1cli.cli.keys import offer_to_store_key
+def build_runtime(
+    opts: TurnOptions, report: Report, *, preconnect: bool = False
+) -> Runtime:
+    """`Runtime.from_options`; with no key on a terminal, first offer to store one
+    (`preconnect`: open the provider's connection now, for a request sent at once)."""
     from r1cli.config.keys import MissingKey
     from r1cli.engine.runtime import Runtime
 
     def build() -> Runtime:
         return Runtime.from_options(
-            opts, secrets=report.secrets, notify=report.warn, debug=report.debug_line
+            opts,
+            secrets=report.secrets,
+            notify=report.warn,
+            debug=report.debug_line,
+            preconnect=preconnect,
         )
 
     try:
         return build()
     except MissingKey as exc:
+        from r1cli.cli.keys import offer_to_store_key
+
         if not offer_to_store_key(exc.provider):
             raise
     return build()

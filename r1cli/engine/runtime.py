@@ -22,6 +22,7 @@ from r1cli.config.keys import require_key
 from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec
 from r1cli.config.settings import Settings
+from r1cli.core import shutdown
 from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Turn
 from r1cli.core.params import Sampling, merge_params
@@ -66,6 +67,7 @@ class Runtime:
         notify: Notify = _ignore,
         debug: Notify = _ignore,
         limits: SpendLimits | None = None,
+        preconnect: bool = False,
     ) -> None:
         self.paths = paths
         self.limits = limits or SpendLimits()
@@ -83,6 +85,10 @@ class Runtime:
         self.notify = notify
         self.debug = debug
         self.key = self.find_key(spec)
+        if preconnect:  # TCP and TLS overlap opening history and importing httpx
+            from r1cli.wire.preconnect import start
+
+            start(spec.base_url, settings.connect_timeout)
         # Why history could not be opened, if it could not (for -c/--cid's error).
         self.history_problem: R1Error | None = None
         self.store: HistoryStore | None = self._open_history()
@@ -109,6 +115,7 @@ class Runtime:
         notify: Notify = _ignore,
         debug: Notify = _ignore,
         paths: Paths | None = None,
+        preconnect: bool = False,
     ) -> Runtime:
         paths = paths or resolve_paths()
         settings, spec, model = resolve(opts, paths)
@@ -127,6 +134,7 @@ class Runtime:
             notify=notify,
             debug=debug,
             limits=SpendLimits(opts.max_cost, opts.ignore_budget),
+            preconnect=preconnect,
         )
         runtime.think_max, runtime.think_max_tokens = (
             opts.think_max,
@@ -395,7 +403,9 @@ class Runtime:
         from r1cli.history.store import HistoryStore
 
         try:
-            return HistoryStore.open(self.paths.history_db)
+            store = HistoryStore.open(self.paths.history_db)
+            shutdown.register(store.close)  # closed before a one-shot's fast exit
+            return store
         except HistoryError as exc:
             self.history_problem = exc
             self.notify(

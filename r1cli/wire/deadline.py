@@ -12,18 +12,23 @@ it, the deadlines still hold at every piece of body the engine reads.
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpcore
+from httpcore._backends.sync import SyncStream
 
 from r1cli.errors import NetworkError
+from r1cli.wire import preconnect
+from r1cli.wire.tls import client_context
 
 
-@dataclass(frozen=True, slots=True)
-class _Limit:
+class _Limit(NamedTuple):
+    # A tuple: the engine renews the idle deadline at every token, and a frozen
+    # dataclass's __init__ costs several times a tuple's.
     at: float
     message: str
     hint: str | None
@@ -108,6 +113,53 @@ class _Stream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+class _Opened(httpcore.NetworkStream):
+    """A connection wire.preconnect opened ahead; TLS is done when it is an SSLSocket.
+
+    httpcore asks for the TLS handshake after connecting: a connection whose handshake
+    was done with the same context and server name is already that; any other gets
+    the handshake httpcore asked for on a connection of its own.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        backend: httpcore.NetworkBackend,
+        host: str,
+        port: int,
+    ) -> None:
+        self._sock = sock
+        self._stream = SyncStream(sock)
+        self._backend = backend
+        self._host, self._port = host, port
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        if not isinstance(self._sock, ssl.SSLSocket):
+            return self._stream.start_tls(ssl_context, server_hostname, timeout)
+        if ssl_context is client_context() and server_hostname == self._host:
+            return self._stream
+        self._stream.close()
+        fresh = self._backend.connect_tcp(self._host, self._port, timeout)
+        return fresh.start_tls(ssl_context, server_hostname, timeout)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
 class _Backend(httpcore.NetworkBackend):
     def __init__(self, backend: httpcore.NetworkBackend, watch: Watch) -> None:
         self._backend = backend
@@ -121,6 +173,10 @@ class _Backend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        if local_address is None and not socket_options:
+            opened = preconnect.take(host, port, self._watch.cap(timeout))
+            if opened is not None:
+                return _Stream(_Opened(opened, self._backend, host, port), self._watch)
         stream = self._backend.connect_tcp(
             host,
             port,

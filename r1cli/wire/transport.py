@@ -9,7 +9,6 @@ with keys in them to the new origin. Nothing above this module sees an httpx exc
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import ssl
@@ -33,6 +32,7 @@ from r1cli.wire.failures import (
     status_error,
 )
 from r1cli.wire.http import HttpRequest, NetworkPolicy, Target, error_message
+from r1cli.wire.tls import client_context, no_trust_context
 
 __all__ = ["NetworkPolicy", "StreamResponse", "Target", "open_stream"]
 
@@ -111,7 +111,7 @@ def open_stream(
     """POST `request` and yield the streaming 200 response, retrying what is safe."""
     host = urlsplit(request.url).hostname or request.url
     watch = _turn_watch(policy, host)
-    with _client(policy, host, watch) as client:
+    with _client(policy, request.url, watch) as client:
         if debug:
             _debug_request(request, debug)
         attempt = 0
@@ -164,11 +164,10 @@ def warm_up() -> None:
     httpx.Client(verify=_tls_context()).close()  # imports httpcore
 
 
-@functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """One TLS context per process: loading the CA bundle costs ~40 ms, and the REPL
-    sends many requests. Built as httpx would (SSL_CERT_FILE/SSL_CERT_DIR honoured)."""
-    return httpx.create_ssl_context()
+    """One TLS context per process (wire.tls): loading the CA bundle costs ~40 ms,
+    the REPL sends many requests, and a pre-opened connection must match it."""
+    return client_context()
 
 
 def _send(
@@ -261,20 +260,25 @@ def _turn_watch(policy: NetworkPolicy, host: str) -> Watch:
     return watch
 
 
-def _client(policy: NetworkPolicy, host: str, watch: Watch) -> httpx.Client:
+def _client(policy: NetworkPolicy, url: str, watch: Watch) -> httpx.Client:
     """An httpx client for one request: no redirects, our TLS context, `watch`'s
     deadlines enforced at every socket read.
 
     A loopback server is never reached through a proxy: with a plain-http base URL
     the key would cross the proxy in clear, and a proxy cannot reach our loopback
     anyway. trust_env=False drops only the proxy variables and .netrc here; the TLS
-    context is passed explicitly.
+    context is passed explicitly. Plain http to loopback (a local model server) then
+    has no TLS anywhere: it gets a context that trusts nothing instead of loading the
+    CA bundle (~35 ms) for nothing.
     """
+    parts = urlsplit(url)
+    loopback = is_loopback_host(parts.hostname or "")
+    plain_loopback = loopback and parts.scheme == "http"
     client = httpx.Client(
         timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
         follow_redirects=False,
-        verify=_tls_context(),
-        trust_env=not is_loopback_host(host),
+        verify=no_trust_context() if plain_loopback else _tls_context(),
+        trust_env=not loopback,
     )
     install(client, watch)
     return client
@@ -297,7 +301,7 @@ def fetch_json(
         debug(f"{method} {redact_text(request.url, request.secrets)}")
         debug(f"headers: {json.dumps(headers)}")
     watch = _turn_watch(policy, host)
-    with _client(policy, host, watch) as client:
+    with _client(policy, request.url, watch) as client:
         attempt = 0
         while True:
             try:

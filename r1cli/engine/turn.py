@@ -302,6 +302,9 @@ def stream_events(
         )
 
 
+IDLE_HINT = "use --timeout SECONDS to wait longer"
+
+
 def _sse_events(
     response: StreamResponse,
     parser: StreamParser,
@@ -322,6 +325,8 @@ def _sse_events(
         "(the server only sent keep-alives)",
         "the provider may be overloaded; try again later",
     )
+    # Renewed at every token: the message is built once.
+    stalled = f"the answer from {host} stalled: nothing new for {idle_timeout:g} s"
     answered = False
     idle_bytes = 0  # decoded bytes since the parser last produced an event
     unread = 0  # SSE events (other than [DONE]) the parser could make nothing of
@@ -338,13 +343,7 @@ def _sse_events(
                         if not answered:
                             answered = True
                             watch.clear("first token")
-                        watch.set(
-                            "idle",
-                            idle_timeout,
-                            f"the answer from {host} stalled: nothing new for "
-                            f"{idle_timeout:g} s",
-                            "use --timeout SECONDS to wait longer",
-                        )
+                        watch.set("idle", idle_timeout, stalled, IDLE_HINT)
                     yield event
                 if produced and not _is_done_marker(sse):
                     read += 1

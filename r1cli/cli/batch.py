@@ -15,6 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from r1cli.cli.boundary import error_boundary
+from r1cli.cli.options import (
+    BaseUrlOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    NoColorOpt,
+    ProviderOpt,
+    TemperatureOpt,
+    TimeoutOpt,
+)
 from r1cli.core.params import parse_body_options
 from r1cli.errors import UsageError
 from r1cli.render.report import Report
@@ -91,20 +100,14 @@ def batch(
     history: Annotated[
         bool, typer.Option("--history", help="Save each item to history.")
     ] = False,
-    model: Annotated[Str, typer.Option("--model", "-m", help="Model name.")] = None,
-    provider: Annotated[
-        Str, typer.Option("--provider", "-p", help="Provider (default openrouter).")
-    ] = None,
-    base_url: Annotated[
-        Str, typer.Option("--base-url", help="Override the provider's base URL.")
-    ] = None,
+    model: ModelOpt = None,
+    provider: ProviderOpt = None,
+    base_url: BaseUrlOpt = None,
     system: Annotated[
         Str, typer.Option("--system", "-s", help="System prompt for every item.")
     ] = None,
-    temperature: Annotated[Float, typer.Option("--temperature")] = None,
-    max_tokens: Annotated[
-        Int, typer.Option("--max-tokens", help="Limit for reasoning plus answer.")
-    ] = None,
+    temperature: TemperatureOpt = None,
+    max_tokens: MaxTokensOpt = None,
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -112,13 +115,11 @@ def batch(
             help="Any body field for every item: key=value (JSON values parsed).",
         ),
     ] = None,
-    timeout: Annotated[
-        Float, typer.Option("--timeout", help="Idle read timeout in seconds.")
-    ] = None,
+    timeout: TimeoutOpt = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress and no summary.")
     ] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour.")] = False,
+    no_color: NoColorOpt = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     report = Report(debug=debug)

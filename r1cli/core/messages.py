@@ -97,30 +97,6 @@ class ToolSpec:
     parameters: dict[str, object]
 
 
-def tool_messages(steps: list[ToolCall | ToolResult]) -> list[Message]:
-    """The assistant and tool messages that replay a turn's calls and results, in
-    order: each run of calls is one assistant message, each result one tool message."""
-    messages: list[Message] = []
-    for step in steps:
-        if isinstance(step, ToolCall):
-            last = messages[-1] if messages else None
-            if last is not None and last.role == "assistant":
-                last.tool_calls = (*last.tool_calls, step)
-            else:
-                messages.append(Message("assistant", "", tool_calls=(step,)))
-        else:
-            messages.append(
-                Message(
-                    "tool",
-                    step.content,
-                    tool_call_id=step.id,
-                    name=step.name,
-                    is_error=step.is_error,
-                )
-            )
-    return messages
-
-
 @dataclass(slots=True)
 class Turn:
     """One assistant answer as it streams in, and once it has ended.
@@ -143,10 +119,9 @@ class Turn:
     first_content_at: float | None = None
     ended_at: float | None = None
     conversation_id: str | None = None
-    # Thought accounting (core/accounting.py): when the reasoning began and last
-    # grew, the listed prices that split the cost, the effort asked for, and
-    # whether the thinking was cut short ("answer now").
-    last_reasoning_at: float | None = None
+    # Thought accounting (core/accounting.py): the listed prices that split the
+    # cost, the effort asked for, and whether the thinking was cut short ("answer
+    # now"). The times are the fields above.
     prices: ModelInfo | None = None
     effort: str | None = None
     thinking_cut: bool = False
@@ -173,7 +148,6 @@ class Turn:
             else:
                 if self.first_reasoning_at is None and event.text:
                     self.first_reasoning_at = now
-                self.last_reasoning_at = now
                 self._reasoning.append(event.text)
         elif isinstance(event, Usage):
             self.usage = event

@@ -4,10 +4,8 @@ Where the server can continue an assistant message, r1 stops the stream and asks
 again with the reasoning so far closed as a finished `<think>` block in an assistant
 prefix, so the next tokens are the answer:
 
-- DeepSeek: chat prefix completion (the `/beta` base URL, `"prefix": true` on the
-  last assistant message, the reasoning as its `reasoning_content`);
-- vLLM: `continue_final_message` (and no generation prompt) on the request;
-- llama.cpp and Ollama: a final assistant message is continued as it stands.
+DeepSeek, vLLM, llama.cpp and Ollama each take the prefix differently; how is
+`providers/prefill.py`'s (the wire side).
 
 `AnswerNow` is the event source `run_turn` reads: the first stream's events, and
 once the thinking is due to end (`--think-max SECONDS`, `--think-max-tokens N`, or
@@ -21,40 +19,29 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, Literal
 
 from r1cli.config.providers import ProviderSpec
 from r1cli.core.events import ContentDelta, Event, ReasoningDelta
 from r1cli.core.messages import Conversation, Message
 from r1cli.engine.turn import TurnRequest, stream_events
 from r1cli.errors import UsageError
-from r1cli.wire.http import HttpRequest
+from r1cli.providers.prefill import (
+    PrefixStyle,
+    closed_think,
+    patch_body,
+    prefix_spec,
+    prefix_style,
+    unavailable,
+)
 
-PrefixStyle = Literal["deepseek", "vllm", "prefill"]
-
-_STYLES: dict[str, PrefixStyle] = {
-    "deepseek": "deepseek",
-    "vllm": "vllm",
-    "llamacpp": "prefill",
-    "ollama": "prefill",
-}
-SUPPORTED = "deepseek, vllm, llamacpp and ollama"
-
-
-def prefix_style(spec: ProviderSpec) -> PrefixStyle | None:
-    """How `spec`'s server continues an assistant message; None: it cannot."""
-    if spec.dialect != "openai":
-        return None
-    if spec.host == "api.deepseek.com":
-        return "deepseek"
-    return _STYLES.get(spec.name)
-
-
-def unavailable(spec: ProviderSpec) -> str:
-    return (
-        f"answer now is not available for {spec.name}: it needs a server that "
-        f"continues an assistant message ({SUPPORTED})"
-    )
+__all__ = [
+    "AnswerNow",
+    "closed_think",
+    "continuation",
+    "prefix_style",
+    "require_prefix",
+    "unavailable",
+]
 
 
 def require_prefix(spec: ProviderSpec, flag: str) -> PrefixStyle:
@@ -65,17 +52,9 @@ def require_prefix(spec: ProviderSpec, flag: str) -> PrefixStyle:
     return style
 
 
-def closed_think(reasoning: str) -> str:
-    """The reasoning so far as a finished `<think>` block, ready for the answer."""
-    return f"<think>\n{reasoning.rstrip()}\n</think>\n\n"
-
-
 def continuation(request: TurnRequest, style: PrefixStyle) -> TurnRequest:
     """The request that asks again; the prefix itself is set by `patch_body`."""
-    spec = request.spec
-    if style == "deepseek":
-        base = spec.base_url.rstrip("/").removesuffix("/v1")
-        spec = replace(spec, base_url=f"{base}/beta")
+    spec = prefix_spec(request.spec, style)
     conversation = Conversation(
         messages=list(request.conversation.messages),
         system=request.conversation.system,
@@ -83,23 +62,6 @@ def continuation(request: TurnRequest, style: PrefixStyle) -> TurnRequest:
     )
     conversation.messages.append(Message("assistant", ""))
     return replace(request, spec=spec, conversation=conversation)
-
-
-def patch_body(style: PrefixStyle, reasoning: str) -> Callable[[HttpRequest], None]:
-    """Make the request's last (assistant) message the prefix the model continues."""
-
-    def patch(http: HttpRequest) -> None:
-        body: dict[str, Any] = http.body
-        last: dict[str, Any] = body["messages"][-1]
-        if style == "deepseek":
-            last.update(content="", reasoning_content=reasoning, prefix=True)
-            return
-        last["content"] = closed_think(reasoning)
-        if style == "vllm":
-            body["continue_final_message"] = True
-            body["add_generation_prompt"] = False
-
-    return patch
 
 
 class AnswerNow:

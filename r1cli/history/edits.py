@@ -28,6 +28,28 @@ def _turns(n: int) -> str:
     return "1 turn" if n == 1 else f"{n} turns"
 
 
+def insert_conversation(
+    conn: sqlite3.Connection,
+    *,
+    title: str,
+    model: str | None,
+    provider: str | None,
+    system: str | None,
+    now: str,
+) -> str:
+    """Insert a conversation row under a fresh id (inside the caller's write); the
+    title goes through `derive_title`."""
+    cid = new_id()
+    while conn.execute("SELECT 1 FROM conversations WHERE id = ?", (cid,)).fetchone():
+        cid = new_id()
+    conn.execute(
+        "INSERT INTO conversations (id, title, model, provider, system, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (cid, derive_title(title), model, provider, system, now, now),
+    )
+    return cid
+
+
 class ConversationEdits(Database):
     """Rename, fork and delete whole conversations."""
 
@@ -93,23 +115,13 @@ class ConversationEdits(Database):
         now = utc_now()
         with self._write() as conn:
             head = self._conversation_row(conn, conversation_id)
-            cid = new_id()
-            while conn.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (cid,)
-            ).fetchone():
-                cid = new_id()
-            conn.execute(
-                "INSERT INTO conversations (id, title, model, provider, system, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    cid,
-                    derive_title(f"{head['title']} (fork)"),
-                    head["model"],
-                    head["provider"],
-                    head["system"],
-                    now,
-                    now,
-                ),
+            cid = insert_conversation(
+                conn,
+                title=f"{head['title']} (fork)",
+                model=head["model"],
+                provider=head["provider"],
+                system=head["system"],
+                now=now,
             )
             # The seq of turn n + 1's prompt: everything before it is copied.
             end = conn.execute(

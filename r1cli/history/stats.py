@@ -17,7 +17,6 @@ from r1cli.history.ids import iso_utc
 from r1cli.history.store import HistoryStore
 
 GroupBy = Literal["day", "model", "provider", "effort"]
-GROUPINGS: tuple[GroupBy, ...] = ("day", "model", "provider", "effort")
 
 # One answer's spend: the total where stored, else the two halves of the split.
 SPENT = "COALESCE(cost, reasoning_cost + answer_cost)"

@@ -25,7 +25,7 @@ from typing import Any
 from r1cli.config.paths import ensure_private_dir
 from r1cli.core.messages import Conversation, Turn, answer_messages
 from r1cli.errors import HistoryError, UsageError
-from r1cli.history.edits import ConversationEdits
+from r1cli.history.edits import ConversationEdits, insert_conversation
 from r1cli.history.files import (
     BUSY_TIMEOUT_MS,
     NO_HISTORY,
@@ -36,7 +36,7 @@ from r1cli.history.files import (
     refuse_newer,
     unwritable,
 )
-from r1cli.history.ids import derive_title, iso_utc, new_id, utc_now
+from r1cli.history.ids import iso_utc, utc_now
 from r1cli.history.rows import (
     LIST_SQL,
     SAVE_ANSWER,
@@ -193,19 +193,15 @@ class HistoryStore(ConversationEdits):
 
         `title` may be the raw first prompt: it goes through `derive_title`.
         """
-        now = utc_now()
         with self._write() as conn:
-            cid = new_id()
-            while conn.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (cid,)
-            ).fetchone():
-                cid = new_id()
-            conn.execute(
-                "INSERT INTO conversations (id, title, model, provider, system, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cid, derive_title(title), model, provider, system, now, now),
+            return insert_conversation(
+                conn,
+                title=title,
+                model=model,
+                provider=provider,
+                system=system,
+                now=utc_now(),
             )
-        return cid
 
     def add_message(self, conversation_id: str, role: str, content: str) -> int:
         """Store a complete user (or system) message; returns its row id.

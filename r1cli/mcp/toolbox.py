@@ -20,7 +20,6 @@ from r1cli.mcp.config import ServerConfig, select
 
 Warn = Callable[[str], None]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-DEFAULT_TOOL_TIMEOUT = 60.0
 
 
 def function_name(server: str, tool: str) -> str:

@@ -31,7 +31,6 @@ def timed_turn(
     turn.end(status)  # type: ignore[arg-type]
     turn.started_at = 100.0
     turn.first_token_at = turn.first_reasoning_at = 101.0
-    turn.last_reasoning_at = 141.5
     turn.first_content_at = 142.0
     turn.ended_at = 148.0
     return turn

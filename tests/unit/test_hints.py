@@ -67,3 +67,49 @@ def test_every_command_a_hint_names_exists() -> None:
         if subcommands is not None and sub is not None and sub not in subcommands:
             missing.append(f"r1 {name} {sub} ({where})")
     assert not missing, missing
+
+
+# Flags of other programs that r1 runs or names (xsel, pip), and click's own --help.
+NOT_R1_FLAGS = {"--clipboard", "--input", "--force-reinstall", "--help"}
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*[a-z]")
+
+
+def told_flags() -> dict[str, str]:
+    """Every `--flag` a message or hint names → where (docstrings left out)."""
+    found: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if id(node) in docstrings:
+                continue
+            for text in _texts(node):
+                for match in FLAG.finditer(text):
+                    where = f"{path.relative_to(PACKAGE)}:{node.lineno}"  # type: ignore[attr-defined]
+                    found.setdefault(match.group(0), where)
+    return found
+
+
+def test_every_flag_a_message_names_exists() -> None:
+    options: set[str] = set()
+
+    def walk(command: object) -> None:
+        for param in getattr(command, "params", []):
+            options.update(getattr(param, "opts", []))
+            options.update(getattr(param, "secondary_opts", []))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(get_command(app))
+    told = told_flags()
+    assert "--max-tokens" in told and "--no-tools" in told  # the scan sees hints
+    missing = [
+        f"{flag} ({where})"
+        for flag, where in told.items()
+        if flag not in options and flag not in NOT_R1_FLAGS
+    ]
+    assert not missing, missing

@@ -137,18 +137,17 @@ class Turn:
 
     def apply(self, event: Event) -> None:
         """Fold one event into the turn."""
-        if isinstance(event, (ContentDelta, ReasoningDelta)):
-            now = time.monotonic()
-            if self.first_token_at is None:
-                self.first_token_at = now
-            if isinstance(event, ContentDelta):
-                if self.first_content_at is None:
-                    self.first_content_at = now
-                self._content.append(event.text)
-            else:
-                if self.first_reasoning_at is None and event.text:
+        # Per token: the clock is read only until the first of each kind is seen.
+        if isinstance(event, ContentDelta):
+            if self.first_content_at is None:
+                self.first_content_at = self._first_token()
+            self._content.append(event.text)
+        elif isinstance(event, ReasoningDelta):
+            if self.first_reasoning_at is None:
+                now = self._first_token()
+                if event.text:
                     self.first_reasoning_at = now
-                self._reasoning.append(event.text)
+            self._reasoning.append(event.text)
         elif isinstance(event, Usage):
             self.usage = event
         elif isinstance(event, Finish):
@@ -160,6 +159,13 @@ class Turn:
             self.signature = event.signature
         elif isinstance(event, (ToolCall, ToolResult)):
             self.steps.append(event)
+
+    def _first_token(self) -> float:
+        """Now, noted as the first token's time if none was seen before."""
+        now = time.monotonic()
+        if self.first_token_at is None:
+            self.first_token_at = now
+        return now
 
     def next_round(self) -> None:
         """A tool round has ended: the next request's finish is its own."""

@@ -23,7 +23,6 @@ from r1cli.config.paths import Paths, resolve_paths
 from r1cli.config.providers import ProviderSpec
 from r1cli.config.settings import Settings
 from r1cli.core import shutdown
-from r1cli.core.events import Event
 from r1cli.core.messages import Conversation, Turn
 from r1cli.core.params import Sampling, merge_params
 from r1cli.core.redact import redact_text
@@ -233,7 +232,7 @@ class Runtime:
         self.recorder = self._start_recording(conversation, prompt)
         # Guards stop the stream after the renderer has shown the delta that the turn
         # (and so the history row) already holds: what is saved is what was seen.
-        sinks: list[TurnSink] = [_TurnTracker(self), renderer, *guards]
+        sinks: list[TurnSink] = [renderer, *guards]
         if self.recorder is not None:
             sinks.append(self.recorder)
         try:
@@ -245,6 +244,7 @@ class Runtime:
                 redact=self.redact,
                 source=self._answer_source(),
                 tools=loop,
+                started=self._track,
             )
         except RequestRejected as exc:
             # Many models and local servers reject a request that offers tools.
@@ -253,6 +253,10 @@ class Runtime:
             if loop is not None and (about_tools or unexplained):
                 exc.hint = "the model may not take tools: try again with --no-tools"
             raise
+
+    def _track(self, turn: Turn) -> None:
+        """Keep `turn` current, even when `run_turn` raises."""
+        self.turn = turn
 
     def _answer_source(self) -> EventSource | None:
         """The reader that can cut the thinking, where the server can continue."""
@@ -443,19 +447,3 @@ class Runtime:
             return None
         self.conversation_id = conversation.id
         return HistoryRecorder(store, conversation.id, message_id, redact=self.redact)
-
-
-class _TurnTracker:
-    """Keeps the runtime's `turn` current, even when `run_turn` raises."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-
-    def begin(self, turn: Turn) -> None:
-        self._runtime.turn = turn
-
-    def on_event(self, event: Event, turn: Turn) -> None:
-        pass
-
-    def end(self, turn: Turn) -> None:
-        pass

@@ -82,6 +82,7 @@ def run_turn(
     redact: Callable[[str], str] | None = None,
     source: EventSource | None = None,
     tools: ToolLoop | None = None,
+    started: Callable[[Turn], None] | None = None,
 ) -> Turn:
     """Stream one answer into a Turn, fanning events out to `sinks`.
 
@@ -89,6 +90,8 @@ def run_turn(
     bodies), so no sink (the history row above all) ever holds a secret. With `tools`,
     a round that ends in tool calls runs them and sends the results back (the
     rounds are one Turn: the sinks see every round's events, then one end).
+    `started` is given the turn before anything is sent (a caller that must see it
+    even when this raises).
     """
     turn = Turn(
         model=request.model,
@@ -97,6 +100,8 @@ def run_turn(
         prices=request.prices,
         effort=request.sampling.effort,
     )
+    if started is not None:
+        started(turn)
     for sink in sinks:
         sink.begin(turn)
     try:
@@ -202,7 +207,10 @@ def _stream_round(
                 event = replace(event, cost=cost_from_prices(event, request.prices))
             if before is not None:
                 event = add_usage(before, event)
-        _fan_out(event, turn, sinks)
+        # `_fan_out`, inlined: this loop runs once per token.
+        turn.apply(event)
+        for sink in sinks:
+            sink.on_event(event, turn)
     if turn.finish_reason is None:
         raise NetworkError(
             f"the stream from {request.spec.host} ended without a finish signal; "
@@ -325,7 +333,7 @@ def _sse_events(
         "(the server only sent keep-alives)",
         "the provider may be overloaded; try again later",
     )
-    # Renewed at every token: the message is built once.
+    # Renewed after every read that brought answer text: the message is built once.
     stalled = f"the answer from {host} stalled: nothing new for {idle_timeout:g} s"
     answered = False
     idle_bytes = 0  # decoded bytes since the parser last produced an event
@@ -334,16 +342,19 @@ def _sse_events(
     try:
         for chunk in response.iter_bytes():
             idle_bytes += len(chunk)
+            progressed = False  # this read brought answer or reasoning text
             for sse in decoder.feed(chunk):
                 produced = False
                 for event in parser.feed(sse):
                     produced = True
                     idle_bytes = 0
-                    if isinstance(event, (ContentDelta, ReasoningDelta)):
+                    if not progressed and isinstance(
+                        event, (ContentDelta, ReasoningDelta)
+                    ):
+                        progressed = True
                         if not answered:
                             answered = True
                             watch.clear("first token")
-                        watch.set("idle", idle_timeout, stalled, IDLE_HINT)
                     yield event
                 if produced and not _is_done_marker(sse):
                     read += 1
@@ -351,6 +362,10 @@ def _sse_events(
                     unread += 1
                 if parser.done:
                     break
+            if progressed:
+                # Once per read, after its events were handled (not per token: a
+                # clock read and a tuple per token were a twentieth of the cost).
+                watch.set("idle", idle_timeout, stalled, IDLE_HINT)
             if parser.done:
                 break
             if idle_bytes > MAX_BYTES_WITHOUT_EVENT:

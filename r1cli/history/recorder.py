@@ -71,11 +71,19 @@ class HistoryRecorder:
     def on_event(self, event: Event, turn: Turn) -> None:
         """Note the event; flush if it closed a block or a second has passed."""
         self._dirty = True
-        if not isinstance(event, (ContentDelta, ReasoningDelta)) or not event.text:
+        if isinstance(event, ContentDelta):
+            kind = "content"
+        elif isinstance(event, ReasoningDelta):
+            kind = "reasoning"
+        else:
             return
-        kind = "content" if isinstance(event, ContentDelta) else "reasoning"
-        boundary = "\n\n" in self._tails[kind] + event.text
-        self._tails[kind] = event.text[-1]
+        text = event.text
+        if not text:
+            return
+        # Per token: strings are joined only around a newline.
+        tail = self._tails[kind]
+        self._tails[kind] = text[-1]
+        boundary = (tail == "\n" or "\n" in text) and "\n\n" in tail + text
         since = self._clock() - self._last_flush
         if since >= self._interval or (boundary and since >= self._block_gap):
             self.flush(turn)

@@ -6,7 +6,7 @@ request can be tested without a network and the transport never sees a body shap
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from r1cli.core.events import Event
@@ -22,7 +22,10 @@ class StreamParser(Protocol):
 
     done: bool
 
-    def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterator[Event]: ...
+    def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterable[Event]:
+        """The events of one SSE event (a list, or a generator that yields the
+        events made before a failure and then raises)."""
+        ...
 
     def finish(self) -> Iterator[Event]:
         """The byte stream has ended: flush anything held back."""

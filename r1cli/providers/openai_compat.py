@@ -10,7 +10,7 @@ configured for it and no structured reasoning field has appeared.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from r1cli.config.providers import ProviderSpec
@@ -166,9 +166,10 @@ class ChatCompletionsParser:
     """Folds `chat.completion.chunk` events into r1cli events.
 
     One chunk's events are built into a list by plain methods (not a generator per
-    level: nested generators were a large share of the per-token cost) and yielded
-    from `feed`. When a chunk fails half-way, the events made before the failure are
-    still yielded before the exception, as a lazy generator would have done.
+    level: nested generators were a large share of the per-token cost) and `feed`
+    returns that list. When a chunk fails half-way, the events made before the
+    failure still come out before the exception (`_then_raise`), as they would from
+    a lazy generator.
     """
 
     def __init__(self, spec: ProviderSpec, model: str) -> None:
@@ -185,32 +186,33 @@ class ChatCompletionsParser:
         # Streamed tool calls by index: [id, name, argument fragments].
         self._calls: dict[int, list[Any]] = {}
 
-    def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterator[Event]:
+    def feed(self, sse: SSEEvent, *, at_eof: bool = False) -> Iterable[Event]:
         if self.done:
-            return
+            return ()
         if sse.event == "error":
             raise_stream_error(_loads_or_text(sse.data), self._source, sse.data)
         if len(sse.lines) > 1:
-            for payload in self._payloads(sse, at_eof):
-                yield from self._chunk(payload)
-            return
+            return self._multi(sse, at_eof)
         # One data line, as nearly every event is: the same steps as `_payloads`
-        # and `_chunk`, without their generators.
+        # and `_chunk`, returning a list (no generator made per token).
         try:
             payload = _decode(sse.data)
         except ValueError:
             if at_eof:  # half a JSON line at EOF: a truncated stream, not garbage
-                return
+                return ()
             raise ProviderFailed(
                 f"malformed stream data from {self._host}: {sse.data[:120]!r}"
             ) from None
         events: list[Event] = []
         try:
             self._fold(payload, events)
-        except BaseException:
-            yield from events
-            raise
-        yield from events
+        except BaseException as exc:
+            return _then_raise(events, exc)
+        return events
+
+    def _multi(self, sse: SSEEvent, at_eof: bool) -> Iterator[Event]:
+        for payload in self._payloads(sse, at_eof):
+            yield from self._chunk(payload)
 
     def _payloads(self, sse: SSEEvent, at_eof: bool) -> Iterator[Any]:
         try:
@@ -245,15 +247,14 @@ class ChatCompletionsParser:
 
     def _fold(self, chunk: Any, out: list[Event]) -> None:
         """Append the events of one decoded payload to `out`."""
-        if chunk == "[DONE]":
-            self.done = True
-            out += self._flush_splitter(self._finish)
-            out += self._flush_calls()
-            if self._finish is None:  # [DONE] is a finish signal of its own
-                self._finish = "stop"
-                out.append(Finish("stop", None))
-            return
         if not isinstance(chunk, dict):
+            if chunk == "[DONE]":
+                self.done = True
+                out += self._flush_splitter(self._finish)
+                out += self._flush_calls()
+                if self._finish is None:  # [DONE] is a finish signal of its own
+                    self._finish = "stop"
+                    out.append(Finish("stop", None))
             return
         if chunk.get("error") or chunk.get("status") == "error":
             out += self._flush_splitter(self._finish)
@@ -342,6 +343,12 @@ class ChatCompletionsParser:
         self.done = True
 
 
+def _then_raise(events: list[Event], exc: BaseException) -> Iterator[Event]:
+    """The events a chunk made before it failed, then its exception."""
+    yield from events
+    raise exc
+
+
 # json.loads pays for a BOM check and two whitespace regex matches per call, a third
 # of its cost on a 300-byte chunk; a payload that starts with "{" needs none of them.
 # scan_once is the decoder's C entry point; typeshed does not declare it.
@@ -385,11 +392,14 @@ def _add_reasoning(delta: dict[str, Any], out: list[Event]) -> bool:
                 out.append(ReasoningSignature(signature))
         if found:
             return True
-    for key in ("reasoning", "reasoning_content"):
-        text = delta.get(key)
-        if isinstance(text, str) and text:
-            out.append(ReasoningDelta(text))
-            return True
+    # OpenRouter's `reasoning`, else DeepSeek's and vLLM's `reasoning_content` (two
+    # lookups, not a loop: this runs for every token).
+    text = delta.get("reasoning")
+    if not (text and isinstance(text, str)):
+        text = delta.get("reasoning_content")
+    if text and isinstance(text, str):
+        out.append(ReasoningDelta(text))
+        return True
     return added
 
 

@@ -91,6 +91,8 @@ class StreamSanitizer:
 
     def feed(self, text: str) -> str:
         """Sanitise `text`, keeping back a tail the next chunk may complete."""
+        if not self._held and text.isascii() and text[-1:] != "\r":
+            return sanitize(text)  # per token: nothing to hold (a flag is not ASCII)
         text = self._held + text
         hold = _HOLD.search(text, max(0, len(text) - _HOLD_MAX))
         if hold is None:

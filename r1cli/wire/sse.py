@@ -34,7 +34,10 @@ _BLANK_RUN = re.compile(r"(?:\r\n|\r|\n){3,}")
 _BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per token, and a frozen dataclass's __init__ (a call of
+# object.__setattr__ per field) costs three times a plain one's. Read-only by
+# convention: the decoder hands each event to the parser and keeps no reference.
+@dataclass(slots=True)
 class SSEEvent:
     """One dispatched event.
 

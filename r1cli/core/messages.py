@@ -30,6 +30,9 @@ TurnStatus = Literal["streaming", "complete", "interrupted", "error", "length"]
 # What the model is told when an earlier answer of its own was cut off, so that it does
 # not take a half sentence for a finished thought.
 INTERRUPTED_MARKER = "\n\n[answer interrupted]"
+# A streamed text is kept as its pieces until read; past this many they are joined,
+# so a long answer costs its characters, not a string object (~60 bytes) per token.
+_MAX_PIECES = 1024
 
 
 def replay_text(content: str, status: str) -> str | None:
@@ -141,13 +144,19 @@ class Turn:
         if isinstance(event, ContentDelta):
             if self.first_content_at is None:
                 self.first_content_at = self._first_token()
-            self._content.append(event.text)
+            pieces = self._content
+            pieces.append(event.text)
+            if len(pieces) > _MAX_PIECES:
+                pieces[:] = ["".join(pieces)]
         elif isinstance(event, ReasoningDelta):
             if self.first_reasoning_at is None:
                 now = self._first_token()
                 if event.text:
                     self.first_reasoning_at = now
-            self._reasoning.append(event.text)
+            pieces = self._reasoning
+            pieces.append(event.text)
+            if len(pieces) > _MAX_PIECES:
+                pieces[:] = ["".join(pieces)]
         elif isinstance(event, Usage):
             self.usage = event
         elif isinstance(event, Finish):

@@ -396,7 +396,8 @@ def _sse_events(
 
 
 def _is_done_marker(sse: SSEEvent) -> bool:
-    return sse.data.strip() == "[DONE]"
+    # Per token: a chunk's JSON is hundreds of characters, not worth a stripped copy.
+    return len(sse.data) < 32 and sse.data.strip() == "[DONE]"
 
 
 def _is_json(content_type: str) -> bool:

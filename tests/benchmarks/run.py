@@ -12,7 +12,8 @@ with stdout on a pipe and on a 120x40 pty whose output is read and discarded as 
 as possible. CPU and peak RSS come from wait4(); the client's CPU time when its
 request reaches the server (from /proc) is subtracted, so start-up — and its noise,
 larger than 2,000 tokens' worth — is not counted. Marginal CPU per 1k tokens =
-(CPU after the request at N - the same at N=0) / (N / 1000), medians of 3-5 runs;
+(CPU after the request at N - the same at N=0) / (N / 1000), medians of 5 runs
+(3 with --quick) with the clients taking turns;
 the CPU gates use N = 20,000, linearity compares 20,000 with 2,000. Start-up compares
 `python -m r1cli --version` and the `r1 --help` console script with `python -c pass`.
 
@@ -205,46 +206,116 @@ def _reap(proc: subprocess.Popen[bytes], started: float, output: bytes) -> Run:
     )
 
 
+# Peak RSS from wait4() is the most of every memory image the process had, and a
+# spawned child starts as a copy (or, with vfork, a sharer) of this benchmark process,
+# which holds every generated stream: a client smaller than this process would show
+# this process's size. So where RSS matters the client is started by this small
+# launcher (a bare interpreter, ~8 MB), which forks, execs the client, and reports its
+# pid, then its exit status, CPU, peak RSS and wall time, on a pipe of their own.
+_LAUNCHER = """\
+import os, sys, time
+report = int(sys.argv[1])
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+os.write(report, b"%d\\n" % pid)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+fields = (status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, wall)
+os.write(report, (" ".join(map(str, fields)) + "\\n").encode())
+"""
+
+
+def _read_line(fd: int) -> str:
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        chunk = os.read(fd, 1)
+        if not chunk:
+            raise SystemExit("the benchmark launcher ended without a report")
+        line += chunk
+    return line.decode().strip()
+
+
 def spawn(
     argv: list[str],
     env: dict[str, str],
     mode: str,
     on_spawn: Callable[[int], None] = lambda pid: None,
+    *,
+    isolated: bool = False,
 ) -> Run:
-    """Run `argv` with stdout on a pipe or on a 120x40 pty."""
+    """Run `argv` with stdout on a pipe or on a 120x40 pty; `isolated`: through the
+    launcher, for a peak RSS of the client's own (the wall time is then the
+    launcher's measure, from its fork to the client's exit)."""
     started = time.perf_counter()
+    report = -1
+    pass_fds: tuple[int, ...] = ()
+    if isolated:
+        report, report_w = os.pipe()
+        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report_w), *argv]
+        pass_fds = (report_w,)
+    master = -1
     if mode == "pipe":
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=env,
+            stderr=subprocess.PIPE, env=env, pass_fds=pass_fds,
         )  # fmt: skip
-        on_spawn(proc.pid)
-        return _reap(proc, started, _drain_pipes(proc))
-    master, slave = pty.openpty()
-    size = struct.pack("HHHH", PTY_ROWS, PTY_COLS, 0, 0)
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
-    proc = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-    )
-    on_spawn(proc.pid)
-    os.close(slave)
+    else:
+        master, slave = pty.openpty()
+        size = struct.pack("HHHH", PTY_ROWS, PTY_COLS, 0, 0)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
+        proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+            start_new_session=True, pass_fds=pass_fds,
+        )  # fmt: skip
+        os.close(slave)
     try:
-        output, last = _drain_pty(master)
-        run = _reap(proc, started, output)
+        if isolated:
+            os.close(pass_fds[0])
+            on_spawn(int(_read_line(report)))
+        else:
+            on_spawn(proc.pid)
+        last = 0.0
+        if mode == "pipe":
+            output = _drain_pipes(proc)
+        else:
+            output, last = _drain_pty(master)
+        if not isolated:
+            run = _reap(proc, started, output)
+        else:
+            status, cpu, rss_kb, wall = _read_line(report).split()
+            proc.wait()
+            run = Run(cpu=float(cpu), wall=float(wall), rss_mb=int(rss_kb) / 1024,
+                      out_bytes=len(output), output=output,
+                      exit=os.waitstatus_to_exitcode(int(status)))  # fmt: skip
         run.last_output = last
         return run
     finally:
-        os.close(master)
+        for fd in (master, report):
+            if fd >= 0:
+                os.close(fd)
 
 
-def stream(client: str, mode: str, tokens: int, rate: float = 0.0) -> Run:
-    """One client reading one generated stream of `tokens` tokens."""
+def stream(
+    client: str, mode: str, tokens: int, rate: float = 0.0, *, isolated: bool = False
+) -> Run:
+    """One client reading one generated stream of `tokens` tokens (`isolated`: see
+    `spawn`)."""
     reply = Reply(chunks=generate_stream(tokens), delay=1 / rate if rate else 0.0)
     with TimedServer([reply]) as server, tempfile.TemporaryDirectory() as home:
         spawned = time.monotonic()
         argv = client_argv(client, server.url + "/v1")
         run = spawn(
-            argv, _env(home), mode, lambda pid: setattr(server, "client_pid", pid)
+            argv,
+            _env(home),
+            mode,
+            lambda pid: setattr(server, "client_pid", pid),
+            isolated=isolated,
         )
         exited = time.monotonic()
     if run.exit != 0:
@@ -276,11 +347,9 @@ class Figure:
         return self.info or self.value <= self.target
 
 
-def median_run(client: str, mode: str, tokens: int, runs: int) -> Run:
-    """The run with the median CPU after the request, of `runs` runs."""
-    results = sorted((stream(client, mode, tokens) for _ in range(runs)),
-                     key=lambda r: r.stream_cpu)  # fmt: skip
-    return results[len(results) // 2]
+def median_of(results: list[Run]) -> Run:
+    """The run with the median CPU after the request."""
+    return sorted(results, key=lambda r: r.stream_cpu)[len(results) // 2]
 
 
 def marginal(base: Run, run: Run, tokens: int) -> float:
@@ -310,18 +379,27 @@ class Bulk:
 
 
 def measure_bulk(sizes: tuple[int, int], runs: int, log: Callable[[str], None]) -> Bulk:
-    """Every client on a pipe and a pty at N = 0 and both sizes, unthrottled."""
+    """Every client on a pipe and a pty at N = 0 and both sizes, unthrottled.
+
+    The clients take turns (a round runs each client at each size once), so a drift
+    in the machine's speed during the minute this takes reaches every client alike
+    instead of whichever happened to run then."""
     bulk = Bulk(sizes, {}, {})
+    clients = ("floor", "r1", "r1-nohist")
     for mode in ("pipe", "pty"):
-        for client in ("floor", "r1", "r1-nohist"):
-            base = median_run(client, mode, 0, runs + 2)
-            bulk.runs[client, mode, 0] = base
+        results: dict[Key, list[Run]] = {}
+        for round_ in range(runs):
+            log(f"  {mode:4} round {round_ + 1}/{runs}")
+            for client in clients:
+                for tokens in (0, *sizes):
+                    run = stream(client, mode, tokens, isolated=True)
+                    results.setdefault((client, mode, tokens), []).append(run)
+        for key, found in results.items():
+            bulk.runs[key] = median_of(found)
+        for client in clients:
+            base = bulk.runs[client, mode, 0]
             for tokens in sizes:
-                log(f"  {client:9} {mode:4} {tokens:>6} tokens")
-                # Small streams are as noisy as the fixed cost: as many runs.
-                count = runs + 2 if tokens < max(sizes) else runs
-                run = median_run(client, mode, tokens, count)
-                bulk.runs[client, mode, tokens] = run
+                run = bulk.runs[client, mode, tokens]
                 bulk.per_k[client, mode, tokens] = marginal(base, run, tokens)
     return bulk
 
@@ -499,7 +577,7 @@ def request_figure() -> Figure:
     """Exec to request on the wire, as a ratio to `python -c pass` (information)."""
     with tempfile.TemporaryDirectory() as home:
         (base,) = median_walls([[sys.executable, "-c", "pass"]], _env(home), 5)
-    run = median_run("r1", "pipe", 0, 5)
+    run = median_of([stream("r1", "pipe", 0) for _ in range(5)])
     return Figure("time to request sent ÷ python -c pass (S3, ≤ 20x)",
                   run.request_at / base, 20.0,
                   f"{run.request_at / base:.1f}x ({run.request_at * 1000:.0f} ms)",
@@ -753,7 +831,7 @@ def main(argv: list[str] | None = None) -> int:
     figures.append(request_figure())
     figures += repl_figures(3 if args.quick else 5)
     log("bulk streams …")
-    bulk = measure_bulk((2000, 20000), runs, log)
+    bulk = measure_bulk((2000, 20000), runs + 2, log)
     figures += cpu_figures(bulk) + memory_and_bytes_figures(bulk)
     log("paced stream …")
     figures += paced_figures(paced, 200.0, log)

@@ -10,20 +10,22 @@ reasoning stream for two signs, in linear time and bounded memory:
 - the same run of `NGRAM` words `NGRAM_REPEATS` times among the last `WORD_WINDOW`
   words (loops without sentence ends, or with a counter that changes each round).
 
-Each new sentence and each new word costs O(1) amortised (a word n-gram is hashed
-once, a window slides out one entry per entry in). Reasoning that merely revisits
-an idea — "let me check", a recomputed formula — stays well under the thresholds;
-the real R1 streams in the test catalogue raise no alarm.
+Each new sentence and each new word costs O(1) amortised (a word n-gram's hash
+rolls along with the words, a window slides out one entry per entry in). Reasoning
+that merely revisits an idea — "let me check", a recomputed formula — stays well
+under the thresholds; the real R1 streams in the test catalogue raise no alarm.
 
 `LoopGuard` is the TurnSink around it: in `warn` mode it adds a notice to the turn
 (the terminal shows it in the reasoning panel, and it is repeated as a `warning:`
-when the turn ends); in `stop` mode it stops the stream with `ReasoningLoop`.
+when the turn ends); in `stop` mode it stops the stream with `ReasoningLoop`. It
+feeds the detector a few hundred characters at a time, not per token: a loop is
+thousands of tokens long, and per-call costs were most of the detector's.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Hashable
 from typing import Literal
 
@@ -40,6 +42,13 @@ NGRAM = 16  # words
 NGRAM_REPEATS = 6
 WORD_WINDOW = 4000
 MAX_SENTENCE = 2000  # characters without a sentence end: taken as one sentence
+BATCH = 256  # characters of reasoning the guard collects before it feeds them
+
+# The n-gram hash: a polynomial in the words' hashes modulo a Mersenne prime, updated
+# per word (add the new word, drop the oldest) instead of hashing 16 words anew.
+_MOD = (1 << 61) - 1
+_BASE = 1_000_003
+_DROP = pow(_BASE, NGRAM - 1, _MOD)  # the oldest word's weight in the hash
 
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _WORD = re.compile(r"\w+")
@@ -54,18 +63,24 @@ class _Window:
 
     def __init__(self, size: int) -> None:
         self._items: deque[Hashable] = deque()
-        self._counts: Counter[Hashable] = Counter()
+        self._counts: dict[Hashable, int] = {}
         self._size = size
 
     def push(self, item: Hashable) -> int:
+        # A plain dict, not a Counter: nearly every n-gram is new, and Counter finds
+        # a missing key's 0 through a Python-level __missing__ call.
+        counts = self._counts
+        count = counts.get(item, 0) + 1
+        counts[item] = count
         self._items.append(item)
-        self._counts[item] += 1
         if len(self._items) > self._size:
             old = self._items.popleft()
-            self._counts[old] -= 1
-            if not self._counts[old]:
-                del self._counts[old]
-        return self._counts[item]
+            left = counts[old] - 1
+            if left:
+                counts[old] = left
+            else:
+                del counts[old]
+        return count
 
 
 class LoopDetector:
@@ -77,7 +92,9 @@ class LoopDetector:
         self._sentence_chars = 0
         self._sentences = _Window(SENTENCE_WINDOW)
         self._partial_word = ""
-        self._words: deque[str] = deque(maxlen=NGRAM)
+        self._words: deque[str] = deque(maxlen=NGRAM)  # for the alarm's text
+        self._word_hashes: deque[int] = deque()
+        self._ngram_hash = 0  # of the words in _word_hashes
         self._ngrams = _Window(WORD_WINDOW)
 
     def feed(self, text: str) -> str | None:
@@ -128,17 +145,25 @@ class LoopDetector:
                 cut = len(text)
                 break
         self._partial_word = text[cut:]
+        hashes = self._word_hashes
+        rolled = self._ngram_hash
         for word in _WORD.findall(text[:cut].lower()):
             self._words.append(word)
-            if len(self._words) < NGRAM:
+            if len(hashes) == NGRAM:
+                rolled -= hashes.popleft() * _DROP
+            word_hash = hash(word) % _MOD
+            hashes.append(word_hash)
+            rolled = (rolled * _BASE + word_hash) % _MOD
+            if len(hashes) < NGRAM:
                 continue
-            if self._ngrams.push(hash(tuple(self._words))) >= NGRAM_REPEATS:
+            if self._ngrams.push(rolled) >= NGRAM_REPEATS:
                 shown = " ".join(list(self._words)[:8])
                 self.alarm = (
                     f"the reasoning is repeating itself (“{shown} …” "
                     f"{NGRAM_REPEATS} times in the last {WORD_WINDOW} words)"
                 )
-                return
+                break
+        self._ngram_hash = rolled
 
 
 class LoopGuard:
@@ -148,14 +173,34 @@ class LoopGuard:
         self._mode = mode
         self._detector = LoopDetector()
         self._warned = False
+        self._pending: list[str] = []  # reasoning not yet fed to the detector
+        self._pending_chars = 0
 
     def begin(self, turn: Turn) -> None:
         pass
 
     def on_event(self, event: Event, turn: Turn) -> None:
-        if not isinstance(event, ReasoningDelta) or self._warned:
+        if self._warned:
             return
-        alarm = self._detector.feed(event.text)
+        if isinstance(event, ReasoningDelta):
+            self._pending.append(event.text)
+            self._pending_chars += len(event.text)
+            if self._pending_chars >= BATCH:
+                self._check(turn)
+        elif self._pending:  # the reasoning paused (the answer, a tool call)
+            self._check(turn)
+
+    def end(self, turn: Turn) -> None:
+        # What is left is checked too, but a stop here would only mislabel an
+        # answer that has already ended.
+        if self._pending and self._mode == "warn" and not self._warned:
+            self._check(turn)
+
+    def _check(self, turn: Turn) -> None:
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._pending_chars = 0
+        alarm = self._detector.feed(text)
         if alarm is None:
             return
         self._warned = True
@@ -166,6 +211,3 @@ class LoopGuard:
                 "build; --loop-guard warn only warns",
             )
         turn.notices.append(alarm)
-
-    def end(self, turn: Turn) -> None:
-        pass

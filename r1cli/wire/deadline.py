@@ -27,8 +27,8 @@ from r1cli.wire.tls import client_context
 
 
 class _Limit(NamedTuple):
-    # A tuple: the engine renews the idle deadline at every token, and a frozen
-    # dataclass's __init__ costs several times a tuple's.
+    # A tuple: the engine renews the idle deadline at every read that brought text,
+    # and a frozen dataclass's __init__ costs several times a tuple's.
     at: float
     message: str
     hint: str | None

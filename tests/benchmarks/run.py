@@ -87,13 +87,27 @@ class Run:
 
 
 def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a running process, all threads (10 ms ticks)."""
+    """User + system CPU seconds of a running process, all threads.
+
+    /proc/PID/stat counts in 10 ms ticks, which at 2,000 tokens is a tenth of what is
+    measured; each live thread's /proc/PID/task/TID/schedstat counts nanoseconds. The
+    nanosecond sum is used unless threads that already ended had spent more than a
+    tick (their time is only in the tick count).
+    """
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    precise = 0.0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as f:
+                precise += int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError):
+        return ticks
+    return precise if ticks - precise < 0.02 else ticks
 
 
 class TimedServer(FakeServer):

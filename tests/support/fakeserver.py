@@ -474,7 +474,7 @@ _REASONING_SENTENCES = [
     "Wait, I need to check the complexity of the naive version.",
     "It is exponential, because each call branches twice.",
     "The iterative version is linear and uses constant memory.",
-    "I should also mention functools.lru_cache as the idiomatic option.",
+    "I should also mention lru_cache from functools as the idiomatic option.",
     "Let me double-check the edge cases: n equal to zero and one.",
     "The user might also care about very large inputs and recursion limits.",
     "So the answer should have a short overview, a list, code and a table.",
@@ -538,9 +538,18 @@ def _sentences(rng: random.Random, pool: list[str], count: int) -> str:
 
 
 def _reasoning_source(rng: random.Random, min_chars: int) -> str:
+    """Thinking that moves on: each sentence is numbered, as real reasoning does not
+    say the same sentence eight times (which `r1`'s loop guard would flag)."""
     parts: list[str] = []
-    while sum(len(part) for part in parts) < min_chars:
-        parts.append(_sentences(rng, _REASONING_SENTENCES, rng.randint(2, 4)))
+    total = 0
+    step = 0
+    while total < min_chars:
+        sentences = []
+        for _ in range(rng.randint(2, 4)):
+            step += 1
+            sentences.append(f"{rng.choice(_REASONING_SENTENCES)[:-1]} (step {step}).")
+        parts.append(" ".join(sentences))
+        total += len(parts[-1])
     return "\n\n".join(parts)
 
 

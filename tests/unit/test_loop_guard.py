@@ -9,7 +9,7 @@ import pytest
 
 from r1cli.core.events import ContentDelta, ReasoningDelta
 from r1cli.core.messages import Turn
-from r1cli.engine.loop_guard import LoopDetector, LoopGuard, ReasoningLoop
+from r1cli.engine.loop_guard import BATCH, LoopDetector, LoopGuard, ReasoningLoop
 from r1cli.errors import ExitCode
 from tests.support.streams import CASES
 
@@ -121,3 +121,37 @@ def test_warn_mode_adds_a_notice_once_and_stop_mode_raises() -> None:
         for _ in range(30):
             stopping.on_event(ReasoningDelta(LOOP), Turn(model="m", provider="p"))
     assert ReasoningLoop("x").exit_code == ExitCode.PROVIDER
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def test_the_guard_stops_within_a_batch_of_where_the_detector_alarms() -> None:
+    pieces = _pieces("Okay, the board is 2 by 8. " + LOOP * 40, 4)
+    detector = LoopDetector()
+    seen = next(i for i, piece in enumerate(pieces) if detector.feed(piece))
+    guard, turn = LoopGuard("stop"), Turn(model="m", provider="p")
+    with pytest.raises(ReasoningLoop):
+        for stopped, piece in enumerate(pieces):  # noqa: B007
+            guard.on_event(ReasoningDelta(piece), turn)
+    assert seen <= stopped <= seen + BATCH // 4  # fed in batches, at most one late
+
+
+@pytest.mark.parametrize("pause", ["answer", "end"])
+def test_reasoning_held_for_a_batch_is_checked_when_the_reasoning_pauses(
+    pause: str,
+) -> None:
+    pieces = _pieces(LOOP * 40, 4)
+    detector = LoopDetector()
+    seen = next(i for i, piece in enumerate(pieces) if detector.feed(piece))
+    guard, turn = LoopGuard("warn"), Turn(model="m", provider="p")
+    for piece in pieces[: seen + 1]:
+        guard.on_event(ReasoningDelta(piece), turn)
+    held = not turn.notices  # the alarm's text is still in the guard's batch
+    if pause == "answer":
+        guard.on_event(ContentDelta("The answer."), turn)
+    else:
+        guard.end(turn)
+    assert len(turn.notices) == 1
+    assert held  # the alarm was still waiting in the batch until the pause

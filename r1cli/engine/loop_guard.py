@@ -10,8 +10,8 @@ reasoning stream for two signs, in linear time and bounded memory:
 - the same run of `NGRAM` words `NGRAM_REPEATS` times among the last `WORD_WINDOW`
   words (loops without sentence ends, or with a counter that changes each round).
 
-Each new sentence and each new word costs O(1) amortised (a word n-gram's hash
-rolls along with the words, a window slides out one entry per entry in). Reasoning
+Each new sentence and each new word costs O(1) amortised (a word n-gram is hashed
+once, a window slides out one entry per entry in). Reasoning
 that merely revisits an idea — "let me check", a recomputed formula — stays well
 under the thresholds; the real R1 streams in the test catalogue raise no alarm.
 
@@ -43,12 +43,6 @@ NGRAM_REPEATS = 6
 WORD_WINDOW = 4000
 MAX_SENTENCE = 2000  # characters without a sentence end: taken as one sentence
 BATCH = 256  # characters of reasoning the guard collects before it feeds them
-
-# The n-gram hash: a polynomial in the words' hashes modulo a Mersenne prime, updated
-# per word (add the new word, drop the oldest) instead of hashing 16 words anew.
-_MOD = (1 << 61) - 1
-_BASE = 1_000_003
-_DROP = pow(_BASE, NGRAM - 1, _MOD)  # the oldest word's weight in the hash
 
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _WORD = re.compile(r"\w+")
@@ -92,9 +86,7 @@ class LoopDetector:
         self._sentence_chars = 0
         self._sentences = _Window(SENTENCE_WINDOW)
         self._partial_word = ""
-        self._words: deque[str] = deque(maxlen=NGRAM)  # for the alarm's text
-        self._word_hashes: deque[int] = deque()
-        self._ngram_hash = 0  # of the words in _word_hashes
+        self._words: deque[str] = deque(maxlen=NGRAM)  # the last n-gram
         self._ngrams = _Window(WORD_WINDOW)
 
     def feed(self, text: str) -> str | None:
@@ -145,25 +137,20 @@ class LoopDetector:
                 cut = len(text)
                 break
         self._partial_word = text[cut:]
-        hashes = self._word_hashes
-        rolled = self._ngram_hash
+        ngram = self._words
+        push = self._ngrams.push
         for word in _WORD.findall(text[:cut].lower()):
-            self._words.append(word)
-            if len(hashes) == NGRAM:
-                rolled -= hashes.popleft() * _DROP
-            word_hash = hash(word) % _MOD
-            hashes.append(word_hash)
-            rolled = (rolled * _BASE + word_hash) % _MOD
-            if len(hashes) < NGRAM:
+            ngram.append(word)  # the oldest word drops out (maxlen)
+            if len(ngram) < NGRAM:
                 continue
-            if self._ngrams.push(rolled) >= NGRAM_REPEATS:
-                shown = " ".join(list(self._words)[:8])
+            # One C-level hash of the 16 words (a tuple of them), per word.
+            if push(hash(tuple(ngram))) >= NGRAM_REPEATS:
+                shown = " ".join(list(ngram)[:8])
                 self.alarm = (
                     f"the reasoning is repeating itself (“{shown} …” "
                     f"{NGRAM_REPEATS} times in the last {WORD_WINDOW} words)"
                 )
-                break
-        self._ngram_hash = rolled
+                return
 
 
 class LoopGuard:

@@ -356,10 +356,10 @@ def _sse_events(
                             answered = True
                             watch.clear("first token")
                     yield event
-                if produced and not _is_done_marker(sse):
-                    read += 1
-                elif not produced:
+                if not produced:
                     unread += 1
+                elif not (parser.done and _is_done_marker(sse)):  # [DONE] ends it
+                    read += 1
                 if parser.done:
                     break
             if progressed:

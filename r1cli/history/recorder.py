@@ -19,8 +19,8 @@ from r1cli.errors import R1Error
 from r1cli.history.store import HistoryStore
 
 FLUSH_INTERVAL = 1.0  # seconds of received text a crash may lose, at most
-# Each flush rewrites the answer and its search index, so a burst of short blocks
-# (a fast stream of list items) is coalesced: at most one block flush per gap.
+# Each flush rewrites the whole answer (indexed for search once it ends), so a burst
+# of short blocks (a fast stream of list items) is coalesced: one flush per gap.
 BLOCK_FLUSH_GAP = 0.25
 
 

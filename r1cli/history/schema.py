@@ -50,27 +50,53 @@ def m002_fts(conn: sqlite3.Connection) -> None:
 
 def create_fts(conn: sqlite3.Connection) -> None:
     """Create the FTS5 external-content table, its triggers, and fill it."""
-    cols = "rowid, content, reasoning"
-    delete = (
-        "INSERT INTO messages_fts(messages_fts, rowid, content, reasoning) "
-        "VALUES ('delete', old.id, old.content, old.reasoning);"
-    )
-    insert = (
-        f"INSERT INTO messages_fts({cols}) VALUES (new.id, new.content, new.reasoning);"
-    )
-    for statement in (
+    conn.execute(
         "CREATE VIRTUAL TABLE messages_fts USING fts5(content, reasoning, "
         "content='messages', content_rowid='id', "
-        "tokenize='unicode61 remove_diacritics 2')",
-        f"CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN {insert} END",
-        f"CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN {delete} END",
-        # Re-index only when the text changed (a final status-only save does not).
-        "CREATE TRIGGER messages_fts_au AFTER UPDATE OF content, reasoning "
-        "ON messages WHEN old.content IS NOT new.content "
-        f"OR old.reasoning IS NOT new.reasoning BEGIN {delete} {insert} END",
-        "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
-    ):
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    create_fts_triggers(conn)
+    conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+    _unindex_streaming(conn)
+
+
+# An answer is indexed once it has settled (any status but 'streaming'), not at each
+# save while it streams: re-indexing the whole answer was most of a save's cost, and
+# grew with the answer. A row's index entries are always its text as of its last
+# settled save, so each 'delete' below removes exactly what was inserted.
+_FTS_DELETE = (
+    "INSERT INTO messages_fts(messages_fts, rowid, content, reasoning) "
+    "SELECT 'delete', old.id, old.content, old.reasoning "
+    "WHERE old.status != 'streaming';"
+)
+_FTS_INSERT = (
+    "INSERT INTO messages_fts(rowid, content, reasoning) "
+    "SELECT new.id, new.content, new.reasoning WHERE new.status != 'streaming';"
+)
+_FTS_TRIGGERS = (
+    f"CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN {_FTS_INSERT} END",
+    f"CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN {_FTS_DELETE} END",
+    # When the text changed, or the row settled (or, never in practice, unsettled).
+    "CREATE TRIGGER messages_fts_au AFTER UPDATE OF content, reasoning, status "
+    "ON messages WHEN old.content IS NOT new.content "
+    "OR old.reasoning IS NOT new.reasoning "
+    "OR (old.status = 'streaming') != (new.status = 'streaming') "
+    f"BEGIN {_FTS_DELETE} {_FTS_INSERT} END",
+)
+
+
+def create_fts_triggers(conn: sqlite3.Connection) -> None:
+    for statement in _FTS_TRIGGERS:
         conn.execute(statement)
+
+
+def _unindex_streaming(conn: sqlite3.Connection) -> None:
+    """Take answers still streaming out of the index (they are indexed as stored)."""
+    conn.execute(
+        "INSERT INTO messages_fts(messages_fts, rowid, content, reasoning) "
+        "SELECT 'delete', id, content, reasoning FROM messages "
+        "WHERE status = 'streaming'"
+    )
 
 
 # Thought accounting (core/accounting.py); NULL is "not known", never zero.
@@ -111,12 +137,26 @@ def m004_tools(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE messages ADD COLUMN tools TEXT")
 
 
+def m005_index_settled_answers(conn: sqlite3.Connection) -> None:
+    """The search index holds settled answers only (see `_FTS_TRIGGERS`)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages_fts'"
+    ).fetchone()
+    if exists is None:
+        return  # no FTS5 here: `create_fts` makes the new triggers when it arrives
+    for trigger in ("messages_fts_ai", "messages_fts_ad", "messages_fts_au"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    _unindex_streaming(conn)  # indexed as they were by the old triggers
+    create_fts_triggers(conn)
+
+
 # Applied in order; MIGRATIONS[n] takes the schema from version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_fts,
     m003_thought_accounting,
     m004_tools,
+    m005_index_settled_answers,
 ]
 
 

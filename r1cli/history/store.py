@@ -453,10 +453,16 @@ class HistoryStore(ConversationEdits):
                 if row[0] != "ok"
             ]
             if self._fts:
+                # Rank 1 also compares the index with the messages, which is only
+                # true when no answer is streaming (those are indexed when they end).
+                streaming = conn.execute(
+                    "SELECT 1 FROM messages WHERE status = 'streaming' LIMIT 1"
+                ).fetchone()
                 try:
                     conn.execute(
                         "INSERT INTO messages_fts(messages_fts, rank) "
-                        "VALUES ('integrity-check', 1)"
+                        "VALUES ('integrity-check', ?)",
+                        (0 if streaming else 1,),
                     )
                 except sqlite3.DatabaseError as exc:
                     problems.append(f"search index: {exc}")

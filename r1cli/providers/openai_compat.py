@@ -256,14 +256,18 @@ class ChatCompletionsParser:
                     self._finish = "stop"
                     out.append(Finish("stop", None))
             return
-        if chunk.get("error") or chunk.get("status") == "error":
+        if ("error" in chunk or "status" in chunk) and (
+            chunk.get("error") or chunk.get("status") == "error"
+        ):
             out += self._flush_splitter(self._finish)
             raise_stream_error(chunk, self._source, "the provider reported an error")
+        # Per token: a field is tested for truth before its type (most are absent,
+        # None or empty on most chunks, and that test is the cheaper one).
         choices = chunk.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        if choices and isinstance(choices, list) and isinstance(choices[0], dict):
             self._choice(choices[0], out)
         usage = chunk.get("usage")
-        if isinstance(usage, dict):
+        if usage is not None and isinstance(usage, dict):
             out.append(parse_usage(usage))
 
     def _choice(self, choice: dict[str, Any], out: list[Event]) -> None:
@@ -272,18 +276,18 @@ class ChatCompletionsParser:
             if _add_reasoning(delta, out):
                 self._structured_reasoning = True
             content = delta.get("content")
-            if isinstance(content, str) and content:
+            if content and isinstance(content, str):
                 if self._splitter is None or self._structured_reasoning:
                     out.append(ContentDelta(content))
                 else:
                     out += self._splitter.feed(content)
             calls = delta.get("tool_calls")
-            if isinstance(calls, list):
+            if calls and isinstance(calls, list):
                 self._add_calls(calls)
         reason = choice.get("finish_reason")
         if reason == "error":
             raise_stream_error(choice, self._source, "the provider ended the stream")
-        if isinstance(reason, str) and reason and self._finish is None:
+        if reason and isinstance(reason, str) and self._finish is None:
             self._finish = reason
             out += self._flush_splitter(reason)
             out += self._flush_calls()
@@ -374,7 +378,7 @@ def _add_reasoning(delta: dict[str, Any], out: list[Event]) -> bool:
     """Append the delta's reasoning events; True if any (a signature counts)."""
     added = False
     details = delta.get("reasoning_details")
-    if isinstance(details, list) and details:
+    if details and isinstance(details, list):
         found = False
         for part in details:
             if not isinstance(part, dict):
@@ -383,11 +387,11 @@ def _add_reasoning(delta: dict[str, Any], out: list[Event]) -> bool:
             text = part.get("text") if kind == "reasoning.text" else part.get("summary")
             if kind == "reasoning.encrypted":
                 text = REDACTED_MARKER
-            if isinstance(text, str) and text:
+            if text and isinstance(text, str):
                 found = added = True
                 out.append(ReasoningDelta(text))
             signature = part.get("signature")
-            if isinstance(signature, str) and signature:
+            if signature and isinstance(signature, str):
                 added = True
                 out.append(ReasoningSignature(signature))
         if found:

@@ -690,7 +690,7 @@ def test_reasoning_is_searched_only_when_asked(store: HistoryStore) -> None:
     ]
 
 
-def test_search_index_follows_streaming_updates(store: HistoryStore) -> None:
+def test_an_answer_is_searchable_once_it_settles(store: HistoryStore) -> None:
     cid = conversation(store)
     mid = store.begin_answer(cid, model="m", provider="p")
     turn = Turn("m", "p")
@@ -698,9 +698,72 @@ def test_search_index_follows_streaming_updates(store: HistoryStore) -> None:
     store.save_answer(mid, turn)
     turn.apply(ContentDelta(" and narwhal"))
     store.save_answer(mid, turn)
+    # Streaming saves are not indexed (re-indexing the whole answer at every save
+    # was most of its cost); the index is still consistent meanwhile.
+    assert store.search("walrus") == []
+    assert store.integrity_problems() == []
+    turn.end("complete")
+    store.save_answer(mid, turn)
     assert len(store.search("walrus")) == 1
     assert len(store.search("narwhal")) == 1
+    assert store.integrity_problems() == []  # the index matches the messages
+    turn.apply(ContentDelta(" plus orca"))  # a settled row that changes again
+    store.save_answer(mid, turn, status="interrupted")
+    assert len(store.search("orca")) == 1
     assert store.integrity_problems() == []
+
+
+# The triggers of schema versions 2-4, as shipped: every save re-indexed the answer.
+V4_TRIGGERS = (
+    "CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN INSERT INTO "
+    "messages_fts(rowid, content, reasoning) VALUES (new.id, new.content, "
+    "new.reasoning); END",
+    "CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN INSERT INTO "
+    "messages_fts(messages_fts, rowid, content, reasoning) VALUES ('delete', "
+    "old.id, old.content, old.reasoning); END",
+    "CREATE TRIGGER messages_fts_au AFTER UPDATE OF content, reasoning ON messages "
+    "WHEN old.content IS NOT new.content OR old.reasoning IS NOT new.reasoning "
+    "BEGIN INSERT INTO messages_fts(messages_fts, rowid, content, reasoning) VALUES "
+    "('delete', old.id, old.content, old.reasoning); INSERT INTO "
+    "messages_fts(rowid, content, reasoning) VALUES (new.id, new.content, "
+    "new.reasoning); END",
+)
+
+
+def test_a_v4_database_with_an_answer_streaming_is_migrated_consistently(
+    db_path: Path,
+) -> None:
+    store = HistoryStore.open(db_path)
+    cid = conversation(store)
+    mid = store.begin_answer(cid, model="m", provider="p")  # owned by this process
+    turn = Turn("m", "p")
+    turn.apply(ContentDelta("beluga draft"))
+    store.save_answer(mid, turn)
+    store.close()
+    # Back to version 4 as an older r1 left it: its triggers, this row indexed.
+    conn = raw(db_path)
+    for name in ("messages_fts_ai", "messages_fts_ad", "messages_fts_au"):
+        conn.execute(f"DROP TRIGGER {name}")
+    for statement in V4_TRIGGERS:
+        conn.execute(statement)
+    conn.execute("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    assert conn.execute(
+        "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'beluga'"
+    ).fetchone() == (1,)
+    conn.close()
+
+    store = HistoryStore.open(db_path)  # m005
+    assert store._user_version() == len(MIGRATIONS)
+    assert store.search("beluga") == []  # taken out of the index while it streams
+    turn.apply(ContentDelta(" and more"))
+    store.save_answer(mid, turn)
+    turn.end("complete")
+    store.save_answer(mid, turn)
+    assert len(store.search("beluga")) == 1
+    assert store.integrity_problems() == []
+    store.close()
 
 
 def test_empty_query_is_a_usage_error(store: HistoryStore) -> None:

@@ -1,9 +1,18 @@
 """Renderers: turn r1cli events into terminal, plain or JSON-lines output, and
-sanitise untrusted text on the way. The only importer of rich (lazily)."""
+sanitise untrusted text on the way. The only importer of rich (lazily).
+
+markdown-it imports linkify-it-py when it is installed (it is no dependency of ours)
+and that import compiles its URL regexes: ~35 ms, for a linkifier rich never turns
+on. A None entry makes the import fail and markdown-it go without, as it does when
+the package is absent. Set here, before any module of this package imports rich.
+"""
 
 from __future__ import annotations
 
 import sys
+
+if "markdown_it" not in sys.modules:
+    sys.modules.setdefault("linkify_it", None)  # type: ignore[arg-type]
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 

@@ -69,3 +69,18 @@ def test_other_call_shapes_get_a_real_parser() -> None:
     plain = stand_in().parse("| a |\n|---|\n| b |\n")
     assert not any(token.type == "table_open" for token in plain)
     assert markdown._SharedMarkdownIt._parsers
+
+
+def test_markdown_it_goes_without_linkify() -> None:
+    # Imported by nothing of ours, and ~35 ms of regex compiling when installed.
+    import subprocess
+    import sys
+
+    code = (
+        "import r1cli.render, rich.markdown, sys, markdown_it.main as m; "
+        "print(m.linkify_it is None, sys.modules.get('linkify_it', 'absent'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["True", "None"]

@@ -1,20 +1,22 @@
 """Streaming and start-up benchmarks for `r1` (issue 3), as ratios measured in one run.
 
-    .venv/bin/python tests/benchmarks/run.py           # full: ~4 minutes
-    .venv/bin/python tests/benchmarks/run.py --quick   # one run each: ~1.5 minutes
+    .venv/bin/python tests/benchmarks/run.py           # full: ~2-4 minutes
+    .venv/bin/python tests/benchmarks/run.py --quick   # fewer runs: ~1.5 minutes
 
-The fake server (tests/support/fakeserver.py) streams N tokens, half reasoning and half a
+The fake server (tests/support/fakeserver.py) streams N tokens, half reasoning (that
+moves on: numbered sentences, so the loop guard works all the way) and half a
 Markdown answer (headings, paragraphs, lists, a code block, a table), one token per
 SSE event. `r1 ask` (history on, as users run it), `r1 ask --no-history` (shown, not
 gated: it isolates the history store's cost) and a floor client
 (tests/benchmarks/floor_client.py: bare httpx, json.loads, a write per token) read it
 with stdout on a pipe and on a 120x40 pty whose output is read and discarded as fast
-as possible. CPU and peak RSS come from wait4(); the client's CPU time when its
-request reaches the server (from /proc) is subtracted, so start-up — and its noise,
-larger than 2,000 tokens' worth — is not counted. Marginal CPU per 1k tokens =
+as possible. CPU and peak RSS come from wait4(), through a small launcher so that the
+peak RSS is the client's own (see `spawn`); the client's CPU time when its request
+reaches the server (from /proc, in nanoseconds) is subtracted, so start-up — and its
+noise, larger than 2,000 tokens' worth — is not counted. Marginal CPU per 1k tokens =
 (CPU after the request at N - the same at N=0) / (N / 1000), medians of 5 runs
-(3 with --quick) with the clients taking turns;
-the CPU gates use N = 20,000, linearity compares 20,000 with 2,000. Start-up compares
+(3 with --quick), the clients taking turns so that the machine's drift reaches all
+alike; the CPU gates use N = 20,000, linearity compares 20,000 with 2,000. Start-up compares
 `python -m r1cli --version` and the `r1 --help` console script with `python -c pass`.
 
 Issue 15 adds, each pair run in turns in the same run: a one-shot with a 0-token
@@ -793,8 +795,8 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def report(figures: list[Figure], rows: list[list[str]]) -> int:
-    print("\nRuns (each the median of 3-5 by CPU after the request; ms/1k = that CPU")
-    print("above N=0's, per 1k tokens):")
+    print("\nRuns (each the median of 5, 3 with --quick, by CPU after the request;")
+    print("ms/1k = that CPU above N=0's, per 1k tokens):")
     header = ["client", "stdout", "tokens", "wall s", "CPU s", "CPU after request s",
               "ms/1k", "RSS MB", "bytes out"]  # fmt: skip
     print_table(header, rows)

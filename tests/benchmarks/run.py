@@ -15,8 +15,8 @@ peak RSS is the client's own (see `spawn`); the client's CPU time when its reque
 reaches the server (from /proc, in nanoseconds) is subtracted, so start-up — and its
 noise, larger than 2,000 tokens' worth — is not counted. Marginal CPU per 1k tokens =
 (CPU after the request at N - the same at N=0) / (N / 1000), medians of 5 runs
-(3 with --quick), the clients taking turns so that the machine's drift reaches all
-alike; the CPU gates use N = 20,000, linearity compares 20,000 with 2,000. Start-up compares
+(3 with --quick; three times as many at N = 0 and 2,000), the clients taking turns
+so that the machine's drift reaches all alike; the CPU gates use N = 20,000, linearity compares 20,000 with 2,000. Start-up compares
 `python -m r1cli --version` and the `r1 --help` console script with `python -c pass`.
 
 Issue 15 adds, each pair run in turns in the same run: a one-shot with a 0-token
@@ -402,14 +402,18 @@ def measure_bulk(sizes: tuple[int, int], runs: int, log: Callable[[str], None]) 
     instead of whichever happened to run then."""
     bulk = Bulk(sizes, {}, {})
     clients = ("floor", "r1", "r1-nohist")
+    small = (0, *sizes[:-1])
     for mode in ("pipe", "pty"):
         results: dict[Key, list[Run]] = {}
         for round_ in range(runs):
             log(f"  {mode:4} round {round_ + 1}/{runs}")
             for client in clients:
                 for tokens in (0, *sizes):
-                    run = stream(client, mode, tokens, isolated=True)
-                    results.setdefault((client, mode, tokens), []).append(run)
+                    # The small streams cost a few tens of ms, as much as the noise
+                    # of one run: three of them per round.
+                    for _ in range(3 if tokens in small else 1):
+                        run = stream(client, mode, tokens, isolated=True)
+                        results.setdefault((client, mode, tokens), []).append(run)
         for key, found in results.items():
             bulk.runs[key] = median_of(found)
         for client in clients:
@@ -795,8 +799,9 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def report(figures: list[Figure], rows: list[list[str]]) -> int:
-    print("\nRuns (each the median of 5, 3 with --quick, by CPU after the request;")
-    print("ms/1k = that CPU above N=0's, per 1k tokens):")
+    print("\nRuns (medians by CPU after the request, of 5 runs, 3 with --quick, and")
+    print("three times as many at 0 and 2,000 tokens; ms/1k = that CPU above N=0's,")
+    print("per 1k tokens):")
     header = ["client", "stdout", "tokens", "wall s", "CPU s", "CPU after request s",
               "ms/1k", "RSS MB", "bytes out"]  # fmt: skip
     print_table(header, rows)

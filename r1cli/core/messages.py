@@ -35,6 +35,12 @@ INTERRUPTED_MARKER = "\n\n[answer interrupted]"
 _MAX_PIECES = 1024
 
 
+def _add_piece(pieces: list[str], text: str) -> None:
+    pieces.append(text)
+    if len(pieces) > _MAX_PIECES:
+        pieces[:] = ["".join(pieces)]
+
+
 def replay_text(content: str, status: str) -> str | None:
     """What an earlier answer contributes to the next request: its content, marked
     when it was cut off; None when it said nothing (providers reject empty turns)."""
@@ -144,19 +150,13 @@ class Turn:
         if isinstance(event, ContentDelta):
             if self.first_content_at is None:
                 self.first_content_at = self._first_token()
-            pieces = self._content
-            pieces.append(event.text)
-            if len(pieces) > _MAX_PIECES:
-                pieces[:] = ["".join(pieces)]
+            _add_piece(self._content, event.text)
         elif isinstance(event, ReasoningDelta):
             if self.first_reasoning_at is None:
                 now = self._first_token()
                 if event.text:
                     self.first_reasoning_at = now
-            pieces = self._reasoning
-            pieces.append(event.text)
-            if len(pieces) > _MAX_PIECES:
-                pieces[:] = ["".join(pieces)]
+            _add_piece(self._reasoning, event.text)
         elif isinstance(event, Usage):
             self.usage = event
         elif isinstance(event, Finish):

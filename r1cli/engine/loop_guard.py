@@ -11,9 +11,9 @@ reasoning stream for two signs, in linear time and bounded memory:
   words (loops without sentence ends, or with a counter that changes each round).
 
 Each new sentence and each new word costs O(1) amortised (a word n-gram is hashed
-once, a window slides out one entry per entry in). Reasoning
-that merely revisits an idea — "let me check", a recomputed formula — stays well
-under the thresholds; the real R1 streams in the test catalogue raise no alarm.
+once, a window slides out one entry per entry in). Reasoning that merely revisits
+an idea — "let me check", a recomputed formula — stays well under the thresholds;
+the real R1 streams in the test catalogue raise no alarm.
 
 `LoopGuard` is the TurnSink around it: in `warn` mode it adds a notice to the turn
 (the terminal shows it in the reasoning panel, and it is repeated as a `warning:`

@@ -207,10 +207,7 @@ def _stream_round(
                 event = replace(event, cost=cost_from_prices(event, request.prices))
             if before is not None:
                 event = add_usage(before, event)
-        # `_fan_out`, inlined: this loop runs once per token.
-        turn.apply(event)
-        for sink in sinks:
-            sink.on_event(event, turn)
+        _fan_out(event, turn, sinks)
     if turn.finish_reason is None:
         raise NetworkError(
             f"the stream from {request.spec.host} ended without a finish signal; "
@@ -396,8 +393,7 @@ def _sse_events(
 
 
 def _is_done_marker(sse: SSEEvent) -> bool:
-    # Per token: a chunk's JSON is hundreds of characters, not worth a stripped copy.
-    return len(sse.data) < 32 and sse.data.strip() == "[DONE]"
+    return sse.data.strip() == "[DONE]"
 
 
 def _is_json(content_type: str) -> bool:

@@ -22,7 +22,8 @@ def search_messages(
     limit: int = 20,
     markers: tuple[str, str] = ("[", "]"),
 ) -> list[dict[str, Any]]:
-    """Messages containing `query` literally (as one phrase), newest first.
+    """Settled messages (not an answer still streaming) containing `query` literally
+    (as one phrase), newest first.
 
     Args:
         conn: an open history connection (the caller holds its lock).
@@ -79,7 +80,9 @@ def _search_like(
     rows = conn.execute(
         "SELECT m.conversation_id, c.title, m.role, m.content, m.reasoning, "
         "m.created_at FROM messages m JOIN conversations c "
-        f"ON c.id = m.conversation_id WHERE {where} "
+        f"ON c.id = m.conversation_id WHERE ({where}) "
+        # As the FTS index: an answer is found once it has settled.
+        "AND m.status != 'streaming' "
         "ORDER BY m.created_at DESC, m.id DESC LIMIT :limit",
         {"p": _like_pattern(query), "limit": limit},
     ).fetchall()

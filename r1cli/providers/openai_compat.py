@@ -267,7 +267,7 @@ class ChatCompletionsParser:
         if choices and isinstance(choices, list) and isinstance(choices[0], dict):
             self._choice(choices[0], out)
         usage = chunk.get("usage")
-        if usage is not None and isinstance(usage, dict):
+        if isinstance(usage, dict):
             out.append(parse_usage(usage))
 
     def _choice(self, choice: dict[str, Any], out: list[Event]) -> None:

@@ -10,9 +10,6 @@ the package is absent. Set here, before any module of this package imports rich.
 from __future__ import annotations
 
 import sys
-
-if "markdown_it" not in sys.modules:
-    sys.modules.setdefault("linkify_it", None)  # type: ignore[arg-type]
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +18,9 @@ from r1cli.render.terminal import isatty
 
 if TYPE_CHECKING:
     from r1cli.core.sink import TurnSink
+
+if "markdown_it" not in sys.modules:
+    sys.modules.setdefault("linkify_it", None)  # type: ignore[arg-type]
 
 
 def choose_renderer(

@@ -123,8 +123,7 @@ class PlainRenderer:
                 self._stop_spinner()
             if self._status_wanted:  # the weight is only for the status line
                 self._reasoning_weight += token_weight(event.text)
-                if self._status is None and not self._answering:
-                    self._start_status(turn)
+                self._start_status(turn)
             if self._show_reasoning:
                 self._write_reasoning(self._thoughts.feed(event.text))
         elif isinstance(event, ToolCall):

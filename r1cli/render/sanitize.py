@@ -92,9 +92,7 @@ class StreamSanitizer:
     def feed(self, text: str) -> str:
         """Sanitise `text`, keeping back a tail the next chunk may complete."""
         if not self._held and text.isascii() and text[-1:] != "\r":
-            # Per token: nothing to hold (a flag is not ASCII), and `sanitize`'s
-            # common case inline.
-            return text if _ANY_BAD.search(text) is None else sanitize(text)
+            return sanitize(text)  # per token: nothing to hold (a flag is not ASCII)
         text = self._held + text
         hold = _HOLD.search(text, max(0, len(text) - _HOLD_MAX))
         if hold is None:

@@ -293,6 +293,21 @@ def test_keepalives_after_the_first_token_trip_the_idle_watchdog(
     assert 0.4 < elapsed < 3, elapsed
 
 
+def test_an_answer_that_keeps_coming_outlasts_the_idle_timeout(
+    server: FakeServer,
+) -> None:
+    from r1cli.wire.transport import NetworkPolicy
+
+    # 1.5 s of tokens, 50 ms apart, with a 0.5 s idle limit: renewed as text comes.
+    server.queue(sse_reply(chat_stream(["tick "] * 30), delay=0.05))
+    policy = NetworkPolicy(
+        connect_timeout=2, read_timeout=0.5, max_retries=0, backoff=0.01
+    )
+    turn, error, elapsed = run(make_request(server, policy=policy))
+    assert error is None, error
+    assert turn.content == "tick " * 30 and elapsed > 1.0
+
+
 def test_keepalives_before_the_first_token_are_waiting(server: FakeServer) -> None:
     from r1cli.wire.transport import NetworkPolicy
 

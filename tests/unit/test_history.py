@@ -690,7 +690,11 @@ def test_reasoning_is_searched_only_when_asked(store: HistoryStore) -> None:
     ]
 
 
-def test_an_answer_is_searchable_once_it_settles(store: HistoryStore) -> None:
+@pytest.mark.parametrize("fts", [True, False])
+def test_an_answer_is_searchable_once_it_settles(
+    store: HistoryStore, fts: bool
+) -> None:
+    store._fts = fts  # False: the LIKE search of a Python without FTS5
     cid = conversation(store)
     mid = store.begin_answer(cid, model="m", provider="p")
     turn = Turn("m", "p")

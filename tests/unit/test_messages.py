@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from r1cli.core.messages import Conversation, Message
+from r1cli.core import messages
+from r1cli.core.events import ContentDelta, ReasoningDelta
+from r1cli.core.messages import Conversation, Message, Turn
 
 
 def test_add_user_appends_after_an_answer() -> None:
@@ -25,3 +27,15 @@ def test_add_user_merges_into_an_unanswered_prompt() -> None:
     assert [(m.role, m.content) for m in conversation.messages] == [
         ("user", "first\n\nsecond")
     ]
+
+
+def test_a_long_stream_is_kept_whole_while_its_pieces_are_joined() -> None:
+    turn = Turn(model="m", provider="p")
+    count = messages._MAX_PIECES * 3 + 7
+    for n in range(count):
+        turn.apply(ContentDelta(f"c{n} "))
+        turn.apply(ReasoningDelta(f"r{n} "))
+        # Bounded: joined past the limit, not one object per token.
+        assert len(turn._content) <= messages._MAX_PIECES
+    assert turn.content == "".join(f"c{n} " for n in range(count))
+    assert turn.reasoning == "".join(f"r{n} " for n in range(count))
